@@ -1,0 +1,86 @@
+"""ContainerImage: the ECR repository and the app image, built from `app/` and pushed by digest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+
+APP_DIR = Path(__file__).resolve().parent.parent / "app"
+DOCKERFILE = APP_DIR / "Dockerfile"
+# Fargate tasks run LINUX/X86_64 (the seed's task definition); build for it even on an arm64 laptop.
+IMAGE_PLATFORM = "linux/amd64"
+
+
+def image_build_args(app_version: str) -> dict[str, str]:
+    """The build args `pulumi up` passes to `docker build`; the container test uses the same ones."""
+    return {"APP_VERSION": app_version}
+
+
+@dataclass(frozen=True)
+class ContainerImageArgs:
+    app_version: str
+    force_delete_repository: bool
+    images_to_keep: int
+    tag_mutability: str = "MUTABLE"
+
+
+class ContainerImage(pulumi.ComponentResource):
+    repository_url: pulumi.Output[str]
+    repository_name: pulumi.Output[str]
+    image_ref: pulumi.Output[str]
+    """`<repository>@sha256:<digest>`: immutable, so every build is a new task definition revision."""
+
+    def __init__(self, name: str, args: ContainerImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ecs-bluegreen:index:ContainerImage", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        repository = aws.ecr.Repository(
+            f"{name}-repo",
+            image_tag_mutability=args.tag_mutability,
+            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")],
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+            force_delete=args.force_delete_repository,
+            opts=child,
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-keep-recent",
+            repository=repository.name,
+            policy=json.dumps({
+                "rules": [{
+                    "rulePriority": 1,
+                    "description": f"Keep the {args.images_to_keep} most recent images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                                  "countNumber": args.images_to_keep},
+                    "action": {"type": "expire"},
+                }],
+            }),
+            opts=child,
+        )
+
+        credentials = aws.ecr.get_authorization_token_output(registry_id=repository.registry_id)
+        image = docker.Image(
+            f"{name}-image",
+            image_name=repository.repository_url.apply(lambda url: f"{url}:{args.app_version}"),
+            build=docker.DockerBuildArgs(
+                context=str(APP_DIR),
+                dockerfile=str(DOCKERFILE),
+                platform=IMAGE_PLATFORM,
+                args=image_build_args(args.app_version),
+            ),
+            registry=docker.RegistryArgs(
+                server=repository.repository_url,
+                username=credentials.user_name,
+                password=pulumi.Output.secret(credentials.password),
+            ),
+            opts=child,
+        )
+
+        self.repository_url = repository.repository_url
+        self.repository_name = repository.name
+        self.image_ref = image.repo_digest
+        self.register_outputs({"repository_url": self.repository_url, "image_ref": self.image_ref})

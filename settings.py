@@ -1,0 +1,316 @@
+"""Stack settings: every config key is parsed and validated here, into one frozen object.
+
+Components never read `pulumi.Config`; `__main__.py` calls `load_settings()` once and passes typed
+values down. Every rule raises `SettingsError` naming the key, the bad value and what is allowed,
+before any resource is registered. Defaults are the values of the seed walkthrough (the `dev` stack).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+PROJECT_NAME = "ecs-bluegreen"
+PROJECT_DIR = Path(__file__).resolve().parent
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A stack config value is missing or not allowed."""
+
+    def __init__(self, key: str, value: object, allowed: str) -> None:
+        self.key = key
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"config '{key}': {value!r} is not allowed; {allowed}")
+
+
+# Fargate task sizes: CPU units -> allowed memory (MiB). Source: "Task CPU and memory" in the ECS
+# developer guide (Linux, platform version 1.4.0).
+FARGATE_MEMORY_BY_CPU: Mapping[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+
+# A Docker tag: the image is tagged with appVersion.
+_APP_VERSION_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_HTTP_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    vpc_cidr: str
+    availability_zones: tuple[str, ...]
+    public_subnet_cidrs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    desired_count: int
+    cpu: int
+    memory: int
+    container_port: int
+    health_check_path: str
+    health_check_grace_period_seconds: int
+    log_retention_days: int
+
+
+# Starting tasks, two passing health checks, the traffic shift and draining the old tasks: a few
+# minutes each; the margin covers a slow image pull or capacity retries.
+ROLLOUT_OVERHEAD_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    bake_time_minutes: int
+    wait_for_steady_state: bool
+
+    @property
+    def rollout_timeout_minutes(self) -> int:
+        """How long `pulumi up` may wait for a rollout before it reports a timeout."""
+        return ROLLOUT_OVERHEAD_MINUTES + self.bake_time_minutes
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    repository_force_delete: bool
+    images_to_keep: int
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    stack: str
+    region: str
+    app_version: str
+    network: NetworkSettings
+    service: ServiceSettings
+    deployment: DeploymentSettings
+    image: ImageSettings
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading raw values. Pulumi hands every config value over as a string (objects and lists as JSON).
+
+
+class _RawConfig:
+    """The project's raw config values; remembers which keys were read to reject unknown ones."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = dict(values)
+        self.read: set[str] = set()
+
+    def text(self, key: str) -> str | None:
+        self.read.add(key)
+        return self._values.get(key)
+
+    def unknown_keys(self) -> list[str]:
+        return sorted(set(self._values) - self.read)
+
+
+def _parse_int(key: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise SettingsError(key, raw, f"allowed: a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise SettingsError(key, value, f"allowed: a whole number from {low} to {high}")
+    return value
+
+
+def _parse_bool(key: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    text = str(raw).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise SettingsError(key, raw, "allowed: true or false")
+
+
+def _parse_choice(key: str, raw: str | None, default: T, choices: Mapping[str, T]) -> T:
+    if raw is None:
+        return default
+    if raw in choices:
+        return choices[raw]
+    raise SettingsError(key, raw, f"allowed: one of {', '.join(choices)}")
+
+
+def _parse_string_list(key: str, raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None:
+        return default
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise SettingsError(key, raw, "allowed: a list of strings (in YAML: [a, b])")
+    return tuple(value)
+
+
+def _parse_path(key: str, raw: str | None, default: str) -> str:
+    value = default if raw is None else raw
+    if not _HTTP_PATH_PATTERN.match(value) or len(value) > 1024:
+        raise SettingsError(key, value, "allowed: an HTTP path starting with '/', e.g. /health")
+    return value
+
+
+def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
+    vpc_text = raw.text("vpcCidr") or "10.0.0.0/16"
+    try:
+        vpc = ipaddress.IPv4Network(vpc_text)
+    except ValueError:
+        raise SettingsError("vpcCidr", vpc_text, "allowed: an IPv4 CIDR block such as 10.0.0.0/16") from None
+    if not 16 <= vpc.prefixlen <= 28:
+        raise SettingsError("vpcCidr", vpc_text, "allowed: a prefix length from /16 to /28 (an AWS VPC limit)")
+
+    default_zones = (f"{region}a", f"{region}c") if region == "ap-northeast-1" else ()
+    zones = _parse_string_list("availabilityZones", raw.text("availabilityZones"), default_zones)
+    if len(zones) != 2 or len(set(zones)) != 2:
+        raise SettingsError("availabilityZones", list(zones),
+                            "allowed: two different availability zones (an ALB needs two)")
+    for zone in zones:
+        if not re.fullmatch(re.escape(region) + r"[a-z]", zone):
+            raise SettingsError("availabilityZones", list(zones),
+                                f"allowed: zone names of region {region}, e.g. {region}a")
+
+    public = _parse_subnet_cidrs(raw, "publicSubnetCidrs", ("10.0.1.0/24", "10.0.2.0/24"), vpc)
+    return NetworkSettings(vpc_cidr=str(vpc), availability_zones=zones, public_subnet_cidrs=public)
+
+
+def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
+                        vpc: ipaddress.IPv4Network) -> tuple[str, ...]:
+    cidrs = _parse_string_list(key, raw.text(key), default)
+    if len(cidrs) != 2:
+        raise SettingsError(key, list(cidrs), "allowed: two CIDR blocks, one per availability zone")
+    networks: list[ipaddress.IPv4Network] = []
+    for cidr in cidrs:
+        try:
+            network = ipaddress.IPv4Network(cidr)
+        except ValueError:
+            raise SettingsError(key, cidr, "allowed: IPv4 CIDR blocks such as 10.0.1.0/24") from None
+        if not network.subnet_of(vpc):
+            raise SettingsError(key, cidr, f"allowed: CIDR blocks inside vpcCidr {vpc}")
+        if not 16 <= network.prefixlen <= 28:
+            raise SettingsError(key, cidr, "allowed: a prefix length from /16 to /28 (an AWS subnet limit)")
+        networks.append(network)
+    if networks[0].overlaps(networks[1]):
+        raise SettingsError(key, list(cidrs), "allowed: CIDR blocks that do not overlap")
+    return tuple(str(network) for network in networks)
+
+
+def _parse_service(raw: _RawConfig) -> ServiceSettings:
+    cpu = _parse_choice("cpu", raw.text("cpu"), 256, {str(c): c for c in FARGATE_MEMORY_BY_CPU})
+    allowed_memory = FARGATE_MEMORY_BY_CPU[cpu]
+    memory = _parse_choice("memory", raw.text("memory"), 512, {str(m): m for m in allowed_memory})
+    return ServiceSettings(
+        desired_count=_parse_int("desiredCount", raw.text("desiredCount"), 1, 1, 100),
+        cpu=cpu,
+        memory=memory,
+        # Below 1024 would need root in the container, which the image does not run as.
+        container_port=_parse_int("containerPort", raw.text("containerPort"), 8080, 1024, 65535),
+        health_check_path=_parse_path("healthCheckPath", raw.text("healthCheckPath"), "/health"),
+        health_check_grace_period_seconds=_parse_int(
+            "healthCheckGracePeriodSeconds", raw.text("healthCheckGracePeriodSeconds"), 30, 0, 2147483647),
+        log_retention_days=_parse_choice("logRetentionDays", raw.text("logRetentionDays"), 7,
+                                         {str(d): d for d in LOG_RETENTION_DAYS}),
+    )
+
+
+def _parse_deployment(raw: _RawConfig) -> DeploymentSettings:
+    return DeploymentSettings(
+        bake_time_minutes=_parse_int("bakeTimeMinutes", raw.text("bakeTimeMinutes"), 15, 0, 1440),
+        wait_for_steady_state=_parse_bool("waitForSteadyState", raw.text("waitForSteadyState"), True),
+    )
+
+
+def _parse_image(raw: _RawConfig) -> ImageSettings:
+    return ImageSettings(
+        repository_force_delete=_parse_bool("imageRepositoryForceDelete",
+                                            raw.text("imageRepositoryForceDelete"), True),
+        images_to_keep=_parse_int("imagesToKeep", raw.text("imagesToKeep"), 10, 1, 1000),
+    )
+
+
+def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) -> StackSettings:
+    """Builds the settings from raw config values (project keys without the `ecs-bluegreen:` prefix)."""
+    if not region:
+        raise SettingsError("aws:region", region, "allowed: an AWS region, e.g. ap-northeast-1 "
+                                                  "(pulumi config set aws:region ap-northeast-1)")
+    raw = _RawConfig(values)
+    app_version = raw.text("appVersion")
+    if app_version is None or not _APP_VERSION_PATTERN.match(app_version):
+        raise SettingsError("appVersion", app_version,
+                            "allowed: a Docker tag such as v1 (letters, digits, '_', '.', '-'; at most 128)")
+    settings = StackSettings(
+        stack=stack,
+        region=region,
+        app_version=app_version,
+        network=_parse_network(raw, region),
+        service=_parse_service(raw),
+        deployment=_parse_deployment(raw),
+        image=_parse_image(raw),
+    )
+    unknown = raw.unknown_keys()
+    if unknown:
+        raise SettingsError(unknown[0], values[unknown[0]],
+                            f"this key is unknown (a typo?); known keys: {', '.join(sorted(raw.read))}")
+    return settings
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources of raw values: the running Pulumi program, or a stack file (for tests and tools).
+
+
+def _project_values(all_config: Mapping[str, Any]) -> dict[str, str]:
+    prefix = f"{PROJECT_NAME}:"
+    return {key[len(prefix):]: _as_text(value) for key, value in all_config.items() if key.startswith(prefix)}
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def load_settings(
+    get_all_config: Callable[[], Mapping[str, Any]] | None = None,
+) -> StackSettings:
+    """Reads the running stack's config. Raises SettingsError before any resource is registered."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    def all_config() -> Mapping[str, Any]:
+        # pulumi.Config can only look keys up; listing them (to reject typos) needs the runtime's map.
+        return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+    config = (get_all_config or all_config)()
+    return parse_settings(pulumi.get_stack(), _as_optional_text(config.get("aws:region")), _project_values(config))
+
+
+def _as_optional_text(value: Any) -> str | None:
+    return None if value is None else _as_text(value)
+
+
+def settings_for_stack_file(stack: str, app_version: str | None = None) -> StackSettings:
+    """Reads `Pulumi.<stack>.yaml` from the project, e.g. for a test that must use the dev values."""
+    import yaml
+
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}
+    config: dict[str, Any] = dict(document.get("config") or {})
+    values = _project_values(config)
+    if app_version is not None:
+        values["appVersion"] = app_version
+    return parse_settings(stack, _as_optional_text(config.get("aws:region")), values)

@@ -1,0 +1,201 @@
+"""Runs the real Pulumi program (or one component) under Pulumi's mocks and records what it registers.
+
+Every registration is kept with its inputs *and* its resource options (parent, ignore_changes,
+depends_on, custom timeouts), so tests assert on what `pulumi up` would send to the engine.
+Mocked outputs (ARNs, names, ids) are derived from the resource's own name and inputs, so references
+between resources can be followed: a service input equal to a target group's mocked ARN is that group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import runpy
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from settings import PROJECT_DIR, PROJECT_NAME
+
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass
+class Registered:
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    state: dict[str, Any]
+    id: str
+    ignore_changes: list[str]
+    dependencies: list[str]
+    custom_timeouts: dict[str, str]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.inputs[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.inputs.get(key, default)
+
+
+@dataclass
+class ProgramRun:
+    resources: list[Registered]
+    outputs: dict[str, Any]
+    region: str = "ap-northeast-1"
+    _by_urn: dict[str, Registered] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_urn = {r.urn: r for r in self.resources}
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name_contains: str = "") -> Registered:
+        found = [r for r in self.of_type(type_) if name_contains in r.name]
+        assert len(found) == 1, f"expected one {type_} named *{name_contains}*, got {[r.name for r in found]}"
+        return found[0]
+
+    def by_output(self, key: str, value: Any) -> Registered:
+        """The resource whose mocked output `key` equals `value` (follows a reference)."""
+        found = [r for r in self.resources if r.state.get(key) == value]
+        assert len(found) == 1, f"expected one resource with {key}={value!r}, got {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registered:
+        return self._by_urn[urn]
+
+    def children_of(self, parent: Registered) -> Iterator[Registered]:
+        return (r for r in self.resources if r.parent == parent.urn)
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        short = args.name.rsplit("-", 1)[-1]
+        resource_id = f"{args.name}-id"
+        service = args.typ.split(":")[1].split("/")[0]
+        arn = f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{args.typ.split(':')[-1].lower()}/{args.name}"
+        typ = args.typ
+        if typ.startswith("aws:"):
+            outputs.setdefault("arn", arn)
+            outputs.setdefault("name", outputs.get("namePrefix", "") + args.name)
+        if typ == "awsx:ec2:Vpc":
+            zones = args.inputs.get("availabilityZoneNames", [])
+            # A remote component: its outputs are its own, not an echo of its inputs.
+            outputs = dict(vpcId=f"{args.name}-vpc-id",
+                           publicSubnetIds=[f"{args.name}-public-{zone}" for zone in zones],
+                           privateSubnetIds=[f"{args.name}-private-{zone}" for zone in zones]
+                           if any(s["type"] == "Private" for s in args.inputs.get("subnetSpecs", [])) else [])
+        elif typ in ("aws:lb/targetGroup:TargetGroup", "aws:lb/loadBalancer:LoadBalancer"):
+            outputs["arnSuffix"] = f"{short}/{args.name}/0123456789abcdef"
+            if typ == "aws:lb/loadBalancer:LoadBalancer":
+                outputs["dnsName"] = f"{args.name}-123456.{self.region}.elb.amazonaws.com"
+        elif typ == "aws:ecr/repository:Repository":
+            outputs["registryId"] = ACCOUNT_ID
+            outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{args.name}"
+        elif typ == "docker:index/image:Image":
+            digest = hashlib.sha256(json.dumps(args.inputs.get("build"), sort_keys=True).encode()).hexdigest()
+            repository = str(args.inputs["imageName"]).rsplit(":", 1)[0]
+            outputs["repoDigest"] = f"{repository}@sha256:{digest}"
+        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
+            revision = hashlib.sha256(json.dumps(args.inputs, sort_keys=True).encode()).hexdigest()[:6]
+            outputs["arn"] = f"arn:aws:ecs:{self.region}:{ACCOUNT_ID}:task-definition/{args.inputs['family']}:{revision}"
+        elif typ == "random:index/randomPassword:RandomPassword":
+            outputs["result"] = "R" * int(args.inputs.get("length", 16))
+        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            outputs["name"] = args.inputs.get("name", args.name)
+        return (resource_id if args.custom else None), outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {"userName": "AWS", "password": "ecr-password", "authorizationToken": "token",
+                    "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test", "userId": "test"}
+        raise NotImplementedError(f"the mocks do not answer the invoke {args.token}")
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[Registered] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        registration = self.resources[response.urn]
+        timeouts = request.customTimeouts
+        self.registered.append(Registered(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=request.parent,
+            custom=bool(request.custom),
+            inputs=pulumi.runtime.rpc.deserialize_properties(request.object),
+            state=dict(registration.state),
+            id=registration.id,
+            ignore_changes=list(request.ignoreChanges),
+            dependencies=list(request.dependencies),
+            custom_timeouts={k: getattr(timeouts, k) for k in ("create", "update", "delete")
+                             if getattr(timeouts, k)},
+        ))
+        return response
+
+
+def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str) -> ProgramRun:
+    mocks = _Mocks(region)
+    monitor = _RecordingMonitor(mocks)
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config({key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()})
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    _sync_await(run_pulumi_func(body))
+    root = pulumi_settings.get_root_resource()
+    outputs = {}
+    if root is not None:
+        for key, value in getattr(root, "outputs", {}).items():
+            outputs[key] = _sync_await(pulumi.Output.from_input(value).future())
+    return ProgramRun(resources=monitor.registered, outputs=outputs, region=region)
+
+
+def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
+    """`Pulumi.<stack>.yaml`'s config, with project keys overridden by name (without the prefix)."""
+    import yaml
+
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}
+    config = dict(document.get("config") or {})
+    for key, value in overrides.items():
+        full_key = key if ":" in key else f"{PROJECT_NAME}:{key}"
+        if value is None:
+            config.pop(full_key, None)
+        else:
+            config[full_key] = value
+    return config
+
+
+def run_program(stack: str = "dev", **overrides: Any) -> ProgramRun:
+    """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides."""
+    config = stack_config(stack, **overrides)
+    region = str(config.get("aws:region", "ap-northeast-1"))
+    return _run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__") and None,
+                stack=stack, config=config, region=region)
+
+
+def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:
+    """Registers one component on its own (no stack config)."""
+    return _run(lambda: (build(), None)[1], stack="test", config={"aws:region": region}, region=region)
