@@ -10,7 +10,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
-APP_DIR = Path(__file__).resolve().parent.parent / "app"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+APP_DIR = PROJECT_DIR / "app"
 DOCKERFILE = APP_DIR / "Dockerfile"
 # Fargate tasks run LINUX/X86_64 (the seed's task definition); build for it even on an arm64 laptop.
 IMAGE_PLATFORM = "linux/amd64"
@@ -67,8 +68,10 @@ class ContainerImage(pulumi.ComponentResource):
             f"{name}-image",
             image_name=repository.repository_url.apply(lambda url: f"{url}:{args.app_version}"),
             build=docker.DockerBuildArgs(
-                context=str(APP_DIR),
-                dockerfile=str(DOCKERFILE),
+                # Relative to the project (Pulumi's working directory), so the inputs do not change
+                # with the checkout's location and trigger a rebuild on another machine.
+                context=str(APP_DIR.relative_to(PROJECT_DIR)),
+                dockerfile=str(DOCKERFILE.relative_to(PROJECT_DIR)),
                 platform=IMAGE_PLATFORM,
                 args=image_build_args(args.app_version),
             ),

@@ -132,6 +132,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             f"{name}-service",
             cluster=cluster.arn,
             task_definition=task_definition.arn,
+            scheduling_strategy="REPLICA",
             desired_count=args.desired_count,
             capacity_provider_strategies=[
                 aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)],

@@ -24,6 +24,19 @@ from pulumi.runtime.sync_await import _sync_await
 from settings import PROJECT_DIR, PROJECT_NAME
 
 ACCOUNT_ID = "123456789012"
+_SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+
+
+def _unwrap_secrets(value: Any, path: str, secret_paths: set[str]) -> Any:
+    """Inputs as the engine gets them, with secret markers removed (and their paths noted)."""
+    if isinstance(value, dict):
+        if _SECRET_SIGNATURE in value:
+            secret_paths.add(path)
+            return _unwrap_secrets(value["value"], path, secret_paths)
+        return {k: _unwrap_secrets(v, f"{path}.{k}" if path else k, secret_paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    return value
 
 
 @dataclass
@@ -39,6 +52,7 @@ class Registered:
     ignore_changes: list[str]
     dependencies: list[str]
     custom_timeouts: dict[str, str]
+    secret_inputs: set[str]
 
     def __getitem__(self, key: str) -> Any:
         return self.inputs[key]
@@ -139,21 +153,33 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         registration = self.resources[response.urn]
         timeouts = request.customTimeouts
+        secret_paths: set[str] = set()
+        inputs = _unwrap_secrets(pulumi.runtime.rpc.deserialize_properties(request.object), "", secret_paths)
         self.registered.append(Registered(
             type=request.type,
             name=request.name,
             urn=response.urn,
             parent=request.parent,
             custom=bool(request.custom),
-            inputs=pulumi.runtime.rpc.deserialize_properties(request.object),
+            inputs=inputs,
             state=dict(registration.state),
             id=registration.id,
             ignore_changes=list(request.ignoreChanges),
             dependencies=list(request.dependencies),
             custom_timeouts={k: getattr(timeouts, k) for k in ("create", "update", "delete")
                              if getattr(timeouts, k)},
+            secret_inputs=secret_paths,
         ))
         return response
+
+
+class ProgramFailed(Exception):
+    """The program raised; `resources` holds what it had registered before that."""
+
+    def __init__(self, cause: BaseException, resources: list[Registered]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.resources = resources
 
 
 def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str) -> ProgramRun:
@@ -164,7 +190,10 @@ def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], reg
     pulumi.runtime.set_all_config({key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()})
     pulumi_settings.SETTINGS.rpc_manager.clear()
     pulumi_settings.SETTINGS.outputs.clear()
-    _sync_await(run_pulumi_func(body))
+    try:
+        _sync_await(run_pulumi_func(body))
+    except Exception as error:
+        raise ProgramFailed(error, monitor.registered) from error
     root = pulumi_settings.get_root_resource()
     outputs = {}
     if root is not None:

@@ -1,0 +1,46 @@
+"""`pulumi config set appVersion v2 && pulumi up` must change the image, the task definition and the
+service's reference to it, and nothing else: no replacement of the network, ALB, target groups,
+listener, rules or security groups in the middle of a blue/green rollout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.pulumi_harness import ProgramRun, run_program
+
+
+def changed_inputs(before: ProgramRun, after: ProgramRun) -> dict[str, set[str]]:
+    """URN -> names of the inputs whose values differ between the two runs."""
+    old = {r.urn: r.inputs for r in before.resources}
+    new = {r.urn: r.inputs for r in after.resources}
+    assert old.keys() == new.keys(), "a rollout must not add or remove resources"
+    changes: dict[str, set[str]] = {}
+    for urn, inputs in new.items():
+        keys = {k for k in old[urn].keys() | inputs.keys() if old[urn].get(k) != inputs.get(k)}
+        if keys:
+            changes[urn] = keys
+    return changes
+
+
+def short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+@pytest.mark.parametrize("stack_overrides", [{}, {"bakeTimeMinutes": 0}], ids=["seed", "no-bake"])
+def test_v2_changes_only_the_image_the_task_definition_and_the_services_reference(
+        stack_overrides: dict[str, Any]) -> None:
+    v1 = run_program("dev", appVersion="v1", **stack_overrides)
+    v2 = run_program("dev", appVersion="v2", **stack_overrides)
+    changes = {short(urn): keys for urn, keys in changed_inputs(v1, v2).items()}
+    assert changes == {
+        "app-image": {"imageName", "build"},
+        "app-task": {"containerDefinitions"},
+        "app-service": {"taskDefinition"},
+    }
+    assert v2.one("aws:ecs/service:Service")["taskDefinition"] == v2.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]
+    assert v2.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"] != \
+        v1.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]
+    assert v2.outputs["appVersion"] == "v2"
+    assert v2.outputs["imageRef"] != v1.outputs["imageRef"]
