@@ -133,12 +133,12 @@ class _Mocks(pulumi.runtime.Mocks):
             outputs["name"] = args.inputs.get("name", args.name)
         return (resource_id if args.custom else None), outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {"userName": "AWS", "password": "ecr-password", "authorizationToken": "token",
-                    "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"}
+                    "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test", "userId": "test"}
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test", "userId": "test"}, []
         raise NotImplementedError(f"the mocks do not answer the invoke {args.token}")
 
 
@@ -188,8 +188,10 @@ def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], reg
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config({key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()})
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    pulumi_settings.SETTINGS.outputs.clear()
+    # What pulumi.runtime.mocks.test() does before each test: forget a previous run's pending work.
+    runtime_state: Any = pulumi_settings.SETTINGS
+    runtime_state.rpc_manager.clear()
+    runtime_state.outputs.clear()
     try:
         _sync_await(run_pulumi_func(body))
     except Exception as error:
@@ -221,10 +223,17 @@ def run_program(stack: str = "dev", **overrides: Any) -> ProgramRun:
     """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides."""
     config = stack_config(stack, **overrides)
     region = str(config.get("aws:region", "ap-northeast-1"))
-    return _run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__") and None,
-                stack=stack, config=config, region=region)
+
+    def program() -> None:
+        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+
+    return _run(program, stack=stack, config=config, region=region)
 
 
 def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:
     """Registers one component on its own (no stack config)."""
-    return _run(lambda: (build(), None)[1], stack="test", config={"aws:region": region}, region=region)
+
+    def program() -> None:
+        build()
+
+    return _run(program, stack="test", config={"aws:region": region}, region=region)
