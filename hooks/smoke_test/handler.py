@@ -1,0 +1,289 @@
+"""ECS blue/green lifecycle hook: smoke-test the new (green) revision before production traffic moves.
+
+ECS invokes this function at POST_TEST_TRAFFIC_SHIFT. At that stage the load balancer's test
+listener rule, matched by a secret header, forwards to the green target group while production
+traffic still reaches blue. Each invocation is one attempt:
+
+* GET <baseUrl><healthPath> with the test header must answer 200, and
+* GET <baseUrl><versionPath> with the test header must report ``Version: <expectedVersion>``.
+
+Both pass: SUCCEEDED, and ECS goes on to shift production traffic. A check fails while attempts
+remain: IN_PROGRESS with ``callBackDelay``, so ECS calls again once the new tasks have warmed up.
+The budget is spent, or the configuration is unusable: FAILED, and ECS rolls back to blue.
+
+Configuration (stdlib only: the function is deployed as this folder, without dependencies):
+
+* environment: TEST_HEADER_NAME, TEST_HEADER_VALUE (a secret, never logged),
+  REQUEST_TIMEOUT_SECONDS (optional, default 5). The function's timeout must exceed two requests.
+* hookDetails, set on the service's lifecycle hook, as an object or a JSON string: baseUrl,
+  expectedVersion, healthPath ("/health"), versionPath ("/"), maxAttempts (10),
+  callbackDelaySeconds (15).
+
+The attempt counter travels in the hookDetails returned with IN_PROGRESS, which ECS passes back on
+the next invocation; it is returned together with the whole configuration, so counting works
+whether ECS merges the returned details into the configured ones or replaces them.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import math
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+IN_PROGRESS = "IN_PROGRESS"
+
+# The key under which this hook keeps its attempt count in the hookDetails it returns.
+ATTEMPT_KEY = "smokeTestAttempt"
+
+DEFAULT_HEALTH_PATH = "/health"
+DEFAULT_VERSION_PATH = "/"
+DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_CALLBACK_DELAY_SECONDS = 15
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 5.0
+
+# The app's pages are a few bytes; reading more would only let a broken target stall the hook.
+MAX_BODY_BYTES = 64 * 1024
+
+# RFC 9110 token characters: http.client would reject anything else mid-request.
+_HEADER_NAME_PATTERN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# The app answers "Hello from ECS Fargate! Version: v2"; a version is a Docker tag (no spaces).
+_VERSION_PATTERN = re.compile(r"Version: (\S+)")
+
+# Payload fields worth a place in every log line. ECS documents executionId and lifecycleStage
+# at the top level and the others under executionDetails; _event_field reads either place.
+_CONTEXT_FIELDS = ("lifecycleStage", "executionId", "serviceArn", "targetServiceRevisionArn",
+                   "testTrafficWeights", "productionTrafficWeights")
+
+logger = logging.getLogger("smoke_test")
+logger.setLevel(logging.INFO)
+
+
+class ConfigError(ValueError):
+    """The hook's environment or hookDetails cannot describe a smoke test."""
+
+
+@dataclass(frozen=True)
+class SmokeTestConfig:
+    base_url: str
+    expected_version: str
+    health_path: str
+    version_path: str
+    max_attempts: int
+    callback_delay_seconds: int
+    attempts_made: int
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    header_name: str
+    header_value: str
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    check: str
+    url: str
+    status_code: int | None
+    reason: str
+
+
+def handler(event: Mapping[str, Any], context: object = None) -> dict[str, Any]:
+    """Lambda entry point: run one smoke-test attempt and tell ECS how to proceed."""
+    log_context = {name: value for name in _CONTEXT_FIELDS
+                   if (value := _event_field(event, name)) is not None}
+    try:
+        details = _hook_details(event)
+        config = parse_config(details)
+        request_settings = parse_environment(os.environ)
+    except ConfigError as error:
+        _log(logging.ERROR, "smoke test misconfigured", log_context,
+             hookStatus=FAILED, error=str(error))
+        return {"hookStatus": FAILED}
+
+    attempt = config.attempts_made + 1
+    failure = run_checks(config, request_settings)
+    attempt_fields: dict[str, Any] = {"attempt": attempt, "maxAttempts": config.max_attempts,
+                                      "baseUrl": config.base_url,
+                                      "expectedVersion": config.expected_version}
+    if failure is None:
+        _log(logging.INFO, "smoke test passed", log_context, hookStatus=SUCCEEDED,
+             **attempt_fields)
+        return {"hookStatus": SUCCEEDED}
+
+    failure_fields = {"failedCheck": failure.check, "url": failure.url,
+                      "statusCode": failure.status_code, "reason": failure.reason}
+    if attempt >= config.max_attempts:
+        _log(logging.ERROR, "smoke test failed; retry budget spent, ECS rolls back", log_context,
+             hookStatus=FAILED, **attempt_fields, **failure_fields)
+        return {"hookStatus": FAILED}
+
+    _log(logging.WARNING, "smoke test attempt failed; retrying", log_context,
+         hookStatus=IN_PROGRESS, callBackDelay=config.callback_delay_seconds,
+         **attempt_fields, **failure_fields)
+    return {
+        "hookStatus": IN_PROGRESS,
+        "callBackDelay": config.callback_delay_seconds,
+        "hookDetails": {**details, ATTEMPT_KEY: attempt},
+    }
+
+
+def run_checks(config: SmokeTestConfig, settings: RequestSettings) -> CheckFailure | None:
+    """Run the health check, then the version check; return the first failure, if any."""
+    health_url = config.base_url + config.health_path
+    status, _, error = _get(health_url, settings)
+    if error is not None:
+        return CheckFailure("health", health_url, status, error)
+    if status != 200:
+        return CheckFailure("health", health_url, status, f"expected HTTP 200, got {status}")
+
+    version_url = config.base_url + config.version_path
+    status, body, error = _get(version_url, settings)
+    if error is not None:
+        return CheckFailure("version", version_url, status, error)
+    if status != 200:
+        return CheckFailure("version", version_url, status, f"expected HTTP 200, got {status}")
+    match = _VERSION_PATTERN.search(body)
+    found = match.group(1) if match else None
+    if found != config.expected_version:
+        return CheckFailure("version", version_url, status,
+                            f"expected version {config.expected_version!r}, found {found!r}")
+    return None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect is not a passing check, and following one would send the secret header to
+    # wherever the Location points.
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _get(url: str, settings: RequestSettings) -> tuple[int | None, str, str | None]:
+    """GET url with the test header: (status code, body, error description or None)."""
+    request = urllib.request.Request(url, headers={settings.header_name: settings.header_value})
+    try:
+        with _opener.open(request, timeout=settings.timeout_seconds) as response:
+            body = response.read(MAX_BODY_BYTES).decode("utf-8", errors="replace")
+            return response.status, body, None
+    except urllib.error.HTTPError as error:
+        # Non-2xx answers (and, with redirects refused, 3xx) arrive as HTTPError; they are results.
+        error.close()
+        return error.code, "", None
+    except urllib.error.URLError as error:
+        return None, "", f"request failed: {error.reason}"
+    except (OSError, http.client.HTTPException) as error:
+        # A read timeout, a dropped connection or a garbled answer after connecting is not
+        # wrapped in URLError.
+        return None, "", f"request failed: {error!r}"
+
+
+def _event_field(event: Mapping[str, Any], name: str) -> Any:
+    if name in event:
+        return event[name]
+    execution_details = event.get("executionDetails")
+    if isinstance(execution_details, Mapping):
+        return execution_details.get(name)
+    return None
+
+
+def _hook_details(event: Mapping[str, Any]) -> dict[str, Any]:
+    raw = _event_field(event, "hookDetails")
+    if raw is None:
+        raise ConfigError("hookDetails is missing from the event; set it on the service's "
+                          "lifecycle hook")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"hookDetails is not valid JSON: {error}") from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"hookDetails must be a JSON object, got {type(raw).__name__}")
+    return dict(raw)
+
+
+def parse_config(details: Mapping[str, Any]) -> SmokeTestConfig:
+    """Validate hookDetails into a SmokeTestConfig; raise ConfigError naming the bad key."""
+    base_url = details.get("baseUrl")
+    if not isinstance(base_url, str) or not base_url:
+        raise ConfigError(f"hookDetails.baseUrl must be a URL like http://<alb-dns-name>, "
+                          f"got {base_url!r}")
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"hookDetails.baseUrl must be an http:// or https:// URL without a "
+                          f"query, got {base_url!r}")
+
+    expected_version = details.get("expectedVersion")
+    if not isinstance(expected_version, str) or not re.fullmatch(r"\S+", expected_version):
+        raise ConfigError(f"hookDetails.expectedVersion must be a version such as 'v2', "
+                          f"got {expected_version!r}")
+
+    return SmokeTestConfig(
+        base_url=base_url.rstrip("/"),
+        expected_version=expected_version,
+        health_path=_path(details, "healthPath", DEFAULT_HEALTH_PATH),
+        version_path=_path(details, "versionPath", DEFAULT_VERSION_PATH),
+        max_attempts=_whole_number(details, "maxAttempts", DEFAULT_MAX_ATTEMPTS, minimum=1),
+        callback_delay_seconds=_whole_number(details, "callbackDelaySeconds",
+                                             DEFAULT_CALLBACK_DELAY_SECONDS, minimum=1),
+        attempts_made=_whole_number(details, ATTEMPT_KEY, 0, minimum=0),
+    )
+
+
+def parse_environment(environ: Mapping[str, str]) -> RequestSettings:
+    """Read the test header and request timeout from the function's environment."""
+    header_name = environ.get("TEST_HEADER_NAME", "")
+    if not _HEADER_NAME_PATTERN.match(header_name):
+        raise ConfigError(f"environment variable TEST_HEADER_NAME must be an HTTP header name, "
+                          f"got {header_name!r}")
+    header_value = environ.get("TEST_HEADER_VALUE", "")
+    if not header_value or "\r" in header_value or "\n" in header_value:
+        # The value is a secret: say what is wrong with it, never what it is.
+        raise ConfigError("environment variable TEST_HEADER_VALUE is missing, empty or not a "
+                          "single line")
+
+    raw_timeout = environ.get("REQUEST_TIMEOUT_SECONDS", "")
+    timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS
+    if raw_timeout:
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            timeout = 0.0
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ConfigError(f"environment variable REQUEST_TIMEOUT_SECONDS must be a positive "
+                              f"number of seconds, got {raw_timeout!r}")
+    return RequestSettings(header_name, header_value, timeout)
+
+
+def _path(details: Mapping[str, Any], key: str, default: str) -> str:
+    value = details.get(key, default)
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ConfigError(f"hookDetails.{key} must be a path starting with '/', got {value!r}")
+    return value
+
+
+def _whole_number(details: Mapping[str, Any], key: str, default: int, minimum: int) -> int:
+    value = details.get(key, default)
+    # bool is an int subclass; `true` is not a count.
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"hookDetails.{key} must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def _log(level: int, message: str, context: Mapping[str, Any], **fields: Any) -> None:
+    # One JSON object per line, so CloudWatch Logs Insights can filter on any field.
+    logger.log(level, json.dumps({"message": message, **context, **fields}, default=str))
