@@ -1,0 +1,1 @@
+"""Operator CLI for the stack's ECS blue/green rollouts: `python -m ops --help`."""

@@ -1,0 +1,143 @@
+"""Read-side queries: the service, its deployments and revisions, and the production rule's weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ops.errors import CliError, ExitCode
+
+# boto3 builds its clients at runtime and no type stubs are pinned, so clients are untyped here.
+Client = Any
+Deployment = dict[str, Any]
+
+IN_PROGRESS = frozenset({"PENDING", "IN_PROGRESS"})
+"""States a deployment can be rolled back from with StopServiceDeployment(stopType=ROLLBACK)."""
+ROLLING_BACK = frozenset({"STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"})
+SUCCEEDED = "SUCCESSFUL"
+FAILED = frozenset({"STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"})
+
+APP_VERSION_VARIABLE = "APP_VERSION"
+DESCRIBE_BATCH = 20  # the most ARNs DescribeServiceRevisions accepts per call
+_EPOCH = datetime.fromtimestamp(0, timezone.utc)
+
+
+@dataclass(frozen=True)
+class Revision:
+    arn: str
+    task_definition: str
+    """family:revision"""
+    app_version: str | None
+    target_groups: tuple[str, ...]
+    """Target groups ECS resolved for this revision's tasks (may differ from the ones configured)."""
+
+
+def describe_service(ecs: Client, cluster: str, service: str) -> dict[str, Any]:
+    found = ecs.describe_services(cluster=cluster, services=[service]).get("services", [])
+    active = [s for s in found if s.get("status") != "INACTIVE"]
+    if not active:
+        raise CliError(
+            f"service {service!r} not found in cluster {cluster!r} (region {ecs.meta.region_name})", ExitCode.AWS)
+    return active[0]
+
+
+def describe_deployment(ecs: Client, arn: str) -> Deployment:
+    response = ecs.describe_service_deployments(serviceDeploymentArns=[arn])
+    found = response.get("serviceDeployments", [])
+    if not found:
+        failures = response.get("failures", [])
+        reason = failures[0].get("reason", "not found") if failures else "not found"
+        raise CliError(f"deployment {arn} could not be described: {reason}", ExitCode.AWS)
+    return found[0]
+
+
+def current_deployment(ecs: Client, service: dict[str, Any]) -> Deployment | None:
+    """The service's current (latest) deployment, whatever its state; None if it never had one."""
+    arn = service.get("currentServiceDeployment")
+    return describe_deployment(ecs, arn) if arn else None
+
+
+def deployment_arn(deployment: str, service_arn: str) -> str:
+    """Accept a full deployment ARN or the short ID `history` prints."""
+    if deployment.startswith("arn:"):
+        return deployment
+    # arn:...:service/CLUSTER/SERVICE -> arn:...:service-deployment/CLUSTER/SERVICE/ID
+    prefix, _, path = service_arn.partition(":service/")
+    if not path:
+        raise CliError(f"cannot build a deployment ARN from service ARN {service_arn}; pass the full ARN",
+                       ExitCode.CONFIG)
+    return f"{prefix}:service-deployment/{path}/{deployment}"
+
+
+def revision_arns(deployment: Deployment) -> list[str]:
+    summaries = [*deployment.get("sourceServiceRevisions", []), deployment.get("targetServiceRevision", {})]
+    return [s["arn"] for s in summaries if s.get("arn")]
+
+
+def describe_revisions(ecs: Client, arns: list[str]) -> dict[str, Revision]:
+    """Revision ARN -> Revision. Revisions ECS cannot describe (older than Oct 2024) are left out."""
+    unique = list(dict.fromkeys(arns))
+    versions: dict[str, str | None] = {}
+    revisions: dict[str, Revision] = {}
+    for start in range(0, len(unique), DESCRIBE_BATCH):
+        response = ecs.describe_service_revisions(serviceRevisionArns=unique[start:start + DESCRIBE_BATCH])
+        for revision in response.get("serviceRevisions", []):
+            task_definition = revision["taskDefinition"]
+            if task_definition not in versions:
+                versions[task_definition] = app_version(ecs, task_definition)
+            balancers = revision.get("resolvedConfiguration", {}).get("loadBalancers", [])
+            revisions[revision["serviceRevisionArn"]] = Revision(
+                arn=revision["serviceRevisionArn"],
+                task_definition=task_definition.rsplit("/", 1)[-1],
+                app_version=versions[task_definition],
+                target_groups=tuple(lb["targetGroupArn"] for lb in balancers if lb.get("targetGroupArn")),
+            )
+    return revisions
+
+
+def app_version(ecs: Client, task_definition: str) -> str | None:
+    """The APP_VERSION environment variable the stack sets on the app container."""
+    definition = ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+    for container in definition.get("containerDefinitions", []):
+        for variable in container.get("environment", []):
+            if variable.get("name") == APP_VERSION_VARIABLE:
+                return variable.get("value")
+    return None
+
+
+def rule_weights(elbv2: Client, rule_arn: str) -> list[tuple[str, int]]:
+    """(target group ARN, weight) for each target group the rule forwards to."""
+    for rule in elbv2.describe_rules(RuleArns=[rule_arn]).get("Rules", []):
+        for action in rule.get("Actions", []):
+            if action.get("Type") != "forward":
+                continue
+            groups = action.get("ForwardConfig", {}).get("TargetGroups", [])
+            if groups:
+                # ELB treats a target group listed without a weight as weight 1.
+                return [(g["TargetGroupArn"], g.get("Weight", 1)) for g in groups]
+            if action.get("TargetGroupArn"):
+                return [(action["TargetGroupArn"], 1)]
+    return []
+
+
+def list_deployments(ecs: Client, cluster: str, service: str) -> list[dict[str, Any]]:
+    """Every deployment ECS still records for the service, newest first (all pages)."""
+    briefs: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        page = ecs.list_service_deployments(
+            cluster=cluster, service=service, maxResults=100, **({"nextToken": token} if token else {}))
+        briefs.extend(page.get("serviceDeployments", []))
+        token = page.get("nextToken")
+        if not token:
+            break
+    return sorted(briefs, key=lambda b: b.get("createdAt") or b.get("startedAt") or _EPOCH, reverse=True)
+
+
+def awaiting_pause(deployment: Deployment) -> dict[str, Any] | None:
+    """The PAUSE lifecycle hook waiting for approve/reject, if any."""
+    for hook in deployment.get("lifecycleHookDetails", []):
+        if hook.get("targetType") == "PAUSE" and hook.get("status") == "AWAITING_ACTION":
+            return hook
+    return None

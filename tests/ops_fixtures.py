@@ -1,0 +1,192 @@
+"""Shared pieces for the ops CLI tests: stubbed real boto3 clients and model-valid AWS responses.
+
+Every client is a real boto3 client wrapped in botocore's Stubber, so each call's parameters and
+each canned response are validated against the installed ECS / ELBv2 API models.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+from botocore.stub import Stubber
+
+from ops.cli import main
+
+REGION = "ap-northeast-1"
+ACCOUNT = "123456789012"
+CLUSTER = "app-cluster"
+SERVICE = "app-svc"
+SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}"
+PROD_RULE_ARN = (f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:"
+                 "listener-rule/app/app-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee")
+BLUE_TG = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/app-blue-3f2a/73e2d6bc24d8a067"
+GREEN_TG = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/app-green-9c1d/2453ed029918f21f"
+STACK_OUTPUTS = {
+    "clusterName": CLUSTER, "serviceName": SERVICE, "productionListenerRuleArn": PROD_RULE_ARN,
+    "region": REGION, "blueTargetGroupArn": BLUE_TG, "greenTargetGroupArn": GREEN_TG,
+}
+FLAGS = ["--cluster", CLUSTER, "--service", SERVICE, "--region", REGION]
+T0 = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def deployment_arn(deployment_id: str) -> str:
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/{deployment_id}"
+
+
+def revision_arn(number: int) -> str:
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-revision/{CLUSTER}/{SERVICE}/{number:019d}"
+
+
+def task_definition_arn(revision: int) -> str:
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/app:{revision}"
+
+
+OLD_REVISION, NEW_REVISION = revision_arn(7), revision_arn(8)
+DEPLOYMENT_ID = "r9i43YFjvgF_xlg7m2eJ1r"
+DEPLOYMENT_ARN = deployment_arn(DEPLOYMENT_ID)
+
+
+def service(current: str | None = DEPLOYMENT_ARN) -> dict[str, Any]:
+    body: dict[str, Any] = {"serviceArn": SERVICE_ARN, "serviceName": SERVICE, "status": "ACTIVE"}
+    if current:
+        body["currentServiceDeployment"] = current
+    return {"services": [body], "failures": []}
+
+
+def revision_summary(arn: str, running: int, requested: int = 2, pending: int = 0,
+                     prod: float | None = None, test: float | None = None) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "arn": arn, "requestedTaskCount": requested, "runningTaskCount": running, "pendingTaskCount": pending}
+    if prod is not None:
+        summary["requestedProductionTrafficWeight"] = prod
+    if test is not None:
+        summary["requestedTestTrafficWeight"] = test
+    return summary
+
+
+def deployment(status: str, stage: str | None = None, *, arn: str = DEPLOYMENT_ARN,
+               target: dict[str, Any] | None = None, source: dict[str, Any] | None = None,
+               hooks: Sequence[dict[str, Any]] = (), reason: str | None = None,
+               finished: datetime | None = None, **extra: Any) -> dict[str, Any]:
+    """A DescribeServiceDeployments response for one v1 (revision 7) -> v2 (revision 8) deployment."""
+    body: dict[str, Any] = {
+        "serviceDeploymentArn": arn, "serviceArn": SERVICE_ARN, "status": status,
+        "createdAt": T0, "startedAt": T0,
+        "sourceServiceRevisions": [source or revision_summary(OLD_REVISION, 2, prod=100.0, test=100.0)],
+        "targetServiceRevision": target or revision_summary(NEW_REVISION, 0, prod=0.0, test=0.0),
+        "lifecycleHookDetails": list(hooks), **extra,
+    }
+    if stage:
+        body["lifecycleStage"] = stage
+    if reason:
+        body["statusReason"] = reason
+    if finished:
+        body["finishedAt"] = finished
+    return {"serviceDeployments": [body], "failures": []}
+
+
+def pause_hook(status: str = "AWAITING_ACTION") -> dict[str, Any]:
+    return {"hookId": "ecs-pause-e7tK9G_WRJqNF", "targetType": "PAUSE", "status": status,
+            "expiresAt": T0 + timedelta(minutes=40), "timeoutAction": "ROLLBACK"}
+
+
+def lambda_hook(status: str) -> dict[str, Any]:
+    return {"hookId": "ecs-lambda-1", "targetType": "AWS_LAMBDA", "status": status,
+            "targetArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:app-smoke-test"}
+
+
+def revisions(*pairs: tuple[str, int, str | None]) -> dict[str, Any]:
+    """DescribeServiceRevisions response: (revision ARN, task definition revision, target group ARN)."""
+    return {"serviceRevisions": [
+        {"serviceRevisionArn": arn, "serviceArn": SERVICE_ARN, "taskDefinition": task_definition_arn(td),
+         **({"resolvedConfiguration": {"loadBalancers": [
+             {"targetGroupArn": tg, "productionListenerRule": PROD_RULE_ARN}]}} if tg else {})}
+        for arn, td, tg in pairs], "failures": []}
+
+
+def task_definition(revision: int, app_version: str) -> dict[str, Any]:
+    return {"taskDefinition": {
+        "taskDefinitionArn": task_definition_arn(revision), "family": "app", "revision": revision,
+        "containerDefinitions": [{"name": "flask-container", "image": f"repo/app:{app_version}", "environment": [
+            {"name": "PORT", "value": "8080"}, {"name": "APP_VERSION", "value": app_version}]}]}}
+
+
+def rule(weights: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    return {"Rules": [{"RuleArn": PROD_RULE_ARN, "Priority": "100", "IsDefault": False, "Actions": [{
+        "Type": "forward", "ForwardConfig": {
+            "TargetGroups": [{"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights]}}]}]}
+
+
+@dataclass
+class FakeTime:
+    """A monotonic clock that only moves when the CLI sleeps."""
+
+    now: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class Aws:
+    ecs: Any
+    elbv2: Any
+    ecs_stub: Stubber
+    elbv2_stub: Stubber
+
+    def expect_service(self, current: str | None = DEPLOYMENT_ARN) -> None:
+        self.ecs_stub.add_response("describe_services", service(current),
+                                   {"cluster": CLUSTER, "services": [SERVICE]})
+
+    def expect_deployment(self, response: dict[str, Any], arn: str = DEPLOYMENT_ARN) -> None:
+        self.ecs_stub.add_response("describe_service_deployments", response, {"serviceDeploymentArns": [arn]})
+
+    def expect_versions(self, old_tg: str | None = BLUE_TG, new_tg: str | None = GREEN_TG) -> None:
+        """Revision 7 runs v1 (task definition app:7), revision 8 runs v2 (app:8)."""
+        self.ecs_stub.add_response(
+            "describe_service_revisions", revisions((OLD_REVISION, 7, old_tg), (NEW_REVISION, 8, new_tg)),
+            {"serviceRevisionArns": [OLD_REVISION, NEW_REVISION]})
+        for number, version in ((7, "v1"), (8, "v2")):
+            self.ecs_stub.add_response("describe_task_definition", task_definition(number, version),
+                                       {"taskDefinition": task_definition_arn(number)})
+
+
+@contextmanager
+def stubbed_aws() -> Iterator[Aws]:
+    """Real clients whose every call must have been queued; fails if a queued call was not made."""
+    credentials = {"region_name": REGION, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    ecs, elbv2 = boto3.client("ecs", **credentials), boto3.client("elbv2", **credentials)
+    with Stubber(ecs) as ecs_stub, Stubber(elbv2) as elbv2_stub:
+        yield Aws(ecs, elbv2, ecs_stub, elbv2_stub)
+        ecs_stub.assert_no_pending_responses()
+        elbv2_stub.assert_no_pending_responses()
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run(aws: Aws, *argv: str, stdin: str = "", time: FakeTime | None = None,
+        now: datetime = T0 + timedelta(minutes=4, seconds=12), outputs: dict[str, Any] | None = None) -> Result:
+    """Drive the CLI's real entry function with stubbed clients and captured streams."""
+    out, err = io.StringIO(), io.StringIO()
+    fake = time or FakeTime()
+    code = main(
+        list(argv), ecs_client=aws.ecs, elbv2_client=aws.elbv2, stdin=io.StringIO(stdin), stdout=out, stderr=err,
+        environ={}, load_outputs=lambda _stack: outputs if outputs is not None else STACK_OUTPUTS,
+        sleep=fake.sleep, clock=fake.clock, now=lambda: now)
+    return Result(code, out.getvalue(), err.getvalue())

@@ -1,0 +1,110 @@
+"""Where the CLI finds its cluster, service, rule and region: flags > environment > `pulumi stack output`."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops.config import pulumi_stack_outputs, resolve
+from ops.errors import CliError, ExitCode
+from tests.ops_fixtures import BLUE_TG, GREEN_TG, STACK_OUTPUTS
+
+NO_FLAGS: dict[str, str | None] = {"cluster": None, "service": None, "prod_rule_arn": None, "region": None}
+
+
+class Outputs:
+    """A stack-output loader that records whether (and for which stack) it was asked."""
+
+    def __init__(self, outputs: Mapping[str, Any] | None = None, problem: str = "") -> None:
+        self.outputs, self.problem, self.stacks = outputs or {}, problem, []
+
+    def __call__(self, stack: str | None) -> Mapping[str, Any]:
+        self.stacks.append(stack)
+        if self.problem:
+            raise CliError(self.problem, ExitCode.CONFIG)
+        return self.outputs
+
+
+def test_flags_beat_environment_which_beats_stack_outputs() -> None:
+    outputs = Outputs(STACK_OUTPUTS)
+    config = resolve({**NO_FLAGS, "cluster": "flag-cluster"},
+                     {"BG_CLUSTER": "env-cluster", "BG_SERVICE": "env-service", "AWS_REGION": "eu-west-1"},
+                     stack="prod", need_rule=True, load_outputs=outputs)
+
+    assert (config.cluster, config.service, config.region) == ("flag-cluster", "env-service", "eu-west-1")
+    assert config.prod_rule_arn == STACK_OUTPUTS["productionListenerRuleArn"]
+    assert config.target_group_colors == {BLUE_TG: "blue", GREEN_TG: "green"}
+    assert outputs.stacks == ["prod"]
+
+
+def test_stack_outputs_are_not_read_when_flags_and_environment_say_everything() -> None:
+    outputs = Outputs(problem="must not be called")
+    config = resolve({**NO_FLAGS, "region": "us-east-1"}, {"BG_CLUSTER": "c", "BG_SERVICE": "s"},
+                     stack=None, need_rule=False, load_outputs=outputs)
+
+    assert (config.cluster, config.service, config.region, config.prod_rule_arn) == ("c", "s", "us-east-1", None)
+    assert outputs.stacks == []
+
+
+def test_aws_default_region_is_honoured_after_aws_region() -> None:
+    config = resolve(NO_FLAGS, {"BG_CLUSTER": "c", "BG_SERVICE": "s", "AWS_DEFAULT_REGION": "sa-east-1"},
+                     stack=None, need_rule=False, load_outputs=Outputs(problem="unused"))
+    assert config.region == "sa-east-1"
+
+
+def test_unreadable_outputs_are_fine_while_nothing_required_is_missing() -> None:
+    config = resolve(NO_FLAGS, {"BG_CLUSTER": "c", "BG_SERVICE": "s"}, stack=None, need_rule=False,
+                     load_outputs=Outputs(problem="the pulumi CLI is not on PATH"))
+    assert (config.cluster, config.region) == ("c", None)  # boto3 then uses the profile's region
+
+
+def test_missing_values_name_their_flag_and_variable_and_why_outputs_did_not_help() -> None:
+    with pytest.raises(CliError) as raised:
+        resolve(NO_FLAGS, {"BG_SERVICE": "s"}, stack=None, need_rule=True,
+                load_outputs=Outputs(problem="`pulumi stack output` failed: error: no stack selected"))
+
+    assert raised.value.code == ExitCode.CONFIG
+    assert str(raised.value) == (
+        "missing cluster name (--cluster or BG_CLUSTER), production listener rule ARN (--prod-rule-arn or "
+        "BG_PROD_RULE_ARN); stack outputs: `pulumi stack output` failed: error: no stack selected")
+
+
+def test_a_stack_without_the_output_is_reported_as_such() -> None:
+    with pytest.raises(CliError, match=r"^missing production listener rule ARN .*the stack has no "
+                                       r"productionListenerRuleArn output$"):
+        resolve(NO_FLAGS, {}, stack=None, need_rule=True,
+                load_outputs=Outputs({"clusterName": "c", "serviceName": "s"}))
+
+
+def fake_pulumi(directory: Path, script: str) -> None:
+    path = directory / "pulumi"
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def test_pulumi_stack_output_is_run_with_json_and_the_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_pulumi(tmp_path, f'echo "$@" > "{tmp_path}/args"\necho \'{json.dumps(STACK_OUTPUTS)}\'\n')
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+
+    assert pulumi_stack_outputs("dev") == STACK_OUTPUTS
+    assert (tmp_path / "args").read_text() == "stack output --json --stack dev\n"
+
+
+def test_a_failing_pulumi_reports_its_last_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_pulumi(tmp_path, 'echo "warning: something" >&2\necho "error: no stack named \'qa\' found" >&2\nexit 255\n')
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(CliError, match=r"^`pulumi stack output` failed: error: no stack named 'qa' found$"):
+        pulumi_stack_outputs("qa")
+
+
+def test_pulumi_missing_from_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(CliError, match=r"^the pulumi CLI is not on PATH$"):
+        pulumi_stack_outputs(None)

@@ -1,0 +1,103 @@
+"""`rollback`, `approve`, `reject`: they change a live deployment, so they confirm first and refuse politely."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ops_fixtures import DEPLOYMENT_ARN, T0, deployment, lambda_hook, pause_hook, run, stubbed_aws
+
+IN_FLIGHT = deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT")
+PAUSED = deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("SUCCEEDED"), pause_hook()])
+
+
+@pytest.mark.parametrize("flags, answer", [(["--yes"], ""), ([], "y\n"), ([], "YES\n")])
+def test_rollback_stops_the_deployment_in_progress_with_stop_type_rollback(flags: list[str], answer: str) -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(IN_FLIGHT)
+        aws.expect_versions()
+        aws.ecs_stub.add_response("stop_service_deployment", {"serviceDeploymentArn": DEPLOYMENT_ARN},
+                                  {"serviceDeploymentArn": DEPLOYMENT_ARN, "stopType": "ROLLBACK"})
+        result = run(aws, "rollback", *flags, stdin=answer)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.endswith(
+        "Rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r. Follow it with: python -m ops watch\n")
+    asked = "Roll back deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2, IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT)?"
+    assert (asked in result.stdout) == (flags == [])
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("n\n", "ops: cancelled; nothing was changed\n"),
+    ("\n", "ops: cancelled; nothing was changed\n"),
+    ("", "ops: no answer on stdin; pass --yes to confirm without a prompt\n"),
+])
+def test_rollback_does_nothing_unless_the_prompt_is_answered_yes(answer: str, message: str) -> None:
+    with stubbed_aws() as aws:  # no stop_service_deployment queued: calling it would fail the test
+        aws.expect_service()
+        aws.expect_deployment(IN_FLIGHT)
+        aws.expect_versions()
+        result = run(aws, "rollback", stdin=answer)
+
+    assert result.code == 4
+    assert "ECS returns production traffic to v1 and stops the new tasks. [y/N] " in result.stdout
+    assert result.stderr == message
+
+
+@pytest.mark.parametrize("state, message", [
+    (deployment("SUCCESSFUL", "CLEAN_UP", finished=T0.replace(minute=8)),
+     "ops: nothing to roll back: no deployment in progress (the last one, r9i43YFjvgF_xlg7m2eJ1r, ended SUCCESSFUL "
+     "at 2025-06-01 12:08:00Z); to run an earlier version, deploy it with `pulumi up`\n"),
+    (deployment("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"),
+     "ops: nothing to roll back: deployment r9i43YFjvgF_xlg7m2eJ1r is already ROLLBACK_IN_PROGRESS\n"),
+    (None, "ops: nothing to roll back: service 'app-svc' has no deployments\n"),
+], ids=["finished", "already-rolling-back", "never-deployed"])
+def test_rollback_explains_when_there_is_nothing_to_roll_back(state: dict | None, message: str) -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service(current=DEPLOYMENT_ARN if state else None)
+        if state:
+            aws.expect_deployment(state)
+        result = run(aws, "rollback", "--yes")
+
+    assert (result.code, result.stdout, result.stderr) == (4, "", message)
+
+
+@pytest.mark.parametrize("command, action, done", [
+    ("approve", "CONTINUE", "approved"), ("reject", "ROLLBACK", "rejected, rolling back")])
+def test_approve_and_reject_resolve_the_pending_pause_hook(command: str, action: str, done: str) -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(PAUSED)
+        aws.expect_versions()
+        aws.ecs_stub.add_response(
+            "continue_service_deployment", {"serviceDeploymentArn": DEPLOYMENT_ARN},
+            {"serviceDeploymentArn": DEPLOYMENT_ARN, "hookId": pause_hook()["hookId"], "action": action})
+        result = run(aws, command, stdin="y\n")
+
+    assert result.code == 0, result.stderr
+    assert (f"{command.capitalize()} deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2) paused at POST_TEST_TRAFFIC_SHIFT?"
+            in result.stdout)
+    assert result.stdout.endswith(f"Deployment r9i43YFjvgF_xlg7m2eJ1r {done}. Follow it with: python -m ops watch\n")
+
+
+@pytest.mark.parametrize("command", ["approve", "reject"])
+def test_approve_and_reject_refuse_when_nothing_is_paused(command: str) -> None:
+    running = deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("IN_PROGRESS")])
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(running)
+        result = run(aws, command, "--yes")
+
+    assert result.code == 4
+    assert result.stderr == (f"ops: nothing to {command}: deployment r9i43YFjvgF_xlg7m2eJ1r is IN_PROGRESS at "
+                             "POST_TEST_TRAFFIC_SHIFT and not paused for approval\n")
+
+
+def test_approve_refuses_when_no_deployment_is_in_progress() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("ROLLBACK_SUCCESSFUL", "CLEAN_UP", finished=T0.replace(minute=6)))
+        result = run(aws, "approve", "--yes")
+
+    assert result.code == 4
+    assert result.stderr.startswith("ops: nothing to approve: no deployment in progress (the last one, ")

@@ -1,0 +1,136 @@
+"""`python -m ops watch`: follows a deployment stage by stage; its exit code tells CI how it ended."""
+
+from __future__ import annotations
+
+from tests.ops_fixtures import (
+    DEPLOYMENT_ARN, NEW_REVISION, OLD_REVISION, FakeTime, deployment, lambda_hook, pause_hook, revision_summary,
+    run, stubbed_aws,
+)
+
+FAILED_TASKS = "Service deployment rolled back because the circuit breaker threshold was exceeded."
+
+
+def test_follows_every_stage_to_success_and_exits_0() -> None:
+    source_full = revision_summary(OLD_REVISION, 2, prod=100.0, test=100.0)
+    progression = [
+        deployment("PENDING"),
+        deployment("IN_PROGRESS", "SCALE_UP", target=revision_summary(NEW_REVISION, 1, pending=1, prod=0.0, test=0.0)),
+        deployment("IN_PROGRESS", "SCALE_UP", target=revision_summary(NEW_REVISION, 2, prod=0.0, test=0.0)),
+        deployment("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", target=revision_summary(NEW_REVISION, 2, prod=0.0, test=100.0),
+                   source=revision_summary(OLD_REVISION, 2, prod=100.0, test=0.0)),
+        deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("IN_PROGRESS")],
+                   target=revision_summary(NEW_REVISION, 2, prod=0.0, test=100.0),
+                   source=revision_summary(OLD_REVISION, 2, prod=100.0, test=0.0)),
+        deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("SUCCEEDED"), pause_hook()],
+                   target=revision_summary(NEW_REVISION, 2, prod=0.0, test=100.0),
+                   source=revision_summary(OLD_REVISION, 2, prod=100.0, test=0.0)),
+        deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT",
+                   hooks=[lambda_hook("SUCCEEDED"), pause_hook("SUCCEEDED")],
+                   target=revision_summary(NEW_REVISION, 2, prod=100.0, test=100.0),
+                   source=revision_summary(OLD_REVISION, 2, prod=0.0, test=0.0)),
+        deployment("IN_PROGRESS", "BAKE_TIME", target=revision_summary(NEW_REVISION, 2, prod=100.0, test=100.0),
+                   source=revision_summary(OLD_REVISION, 2, prod=0.0, test=0.0)),
+        deployment("IN_PROGRESS", "CLEAN_UP", target=revision_summary(NEW_REVISION, 2, prod=100.0, test=100.0),
+                   source=revision_summary(OLD_REVISION, 0, requested=0, prod=0.0, test=0.0)),
+        deployment("SUCCESSFUL", "CLEAN_UP", target=revision_summary(NEW_REVISION, 2, prod=100.0, test=100.0),
+                   source=revision_summary(OLD_REVISION, 0, requested=0, prod=0.0, test=0.0)),
+    ]
+    assert progression[0]["serviceDeployments"][0]["sourceServiceRevisions"] == [source_full]
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(progression[0])
+        aws.expect_versions()
+        for response in progression[1:]:
+            aws.expect_deployment(response)
+        result = run(aws, "watch", "--interval", "15", time=time)
+
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"Watching deployment {DEPLOYMENT_ARN.rsplit('/', 1)[-1]} of app-svc: v1 -> v2")
+    stage_lines = [line.split(None, 1)[1] for line in lines if line.startswith("[+") and "hook" not in line
+                   and "approval" not in line and "deployment " not in line]
+    assert stage_lines == [
+        "PENDING",
+        "IN_PROGRESS          SCALE_UP",
+        "IN_PROGRESS          TEST_TRAFFIC_SHIFT",
+        "IN_PROGRESS          POST_TEST_TRAFFIC_SHIFT",
+        "IN_PROGRESS          PRODUCTION_TRAFFIC_SHIFT",
+        "IN_PROGRESS          BAKE_TIME",
+        "IN_PROGRESS          CLEAN_UP",
+        "SUCCESSFUL           CLEAN_UP",
+    ]
+    # A progress line whenever task counts or weights change, e.g. the second SCALE_UP poll:
+    assert any(line.strip() == "target v2: 1/2 running, 1 pending, prod 0%, test 0% | "
+               "source v1: 2/2 running, prod 100%, test 100%" for line in lines)
+    assert any(line.strip() == "target v2: 2/2 running, prod 0%, test 0% | "
+               "source v1: 2/2 running, prod 100%, test 100%" for line in lines)
+    assert "[+01:15] AWS_LAMBDA app-smoke-test hook: SUCCEEDED" in lines
+    assert any("waiting for approval" in line and "python -m ops approve | reject" in line for line in lines)
+    assert lines[-1] == "[+02:15] deployment SUCCESSFUL: v2 serves production traffic"
+    assert time.sleeps == [15.0] * 9
+
+
+def test_rollback_exits_1_and_prints_the_status_reason() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"))
+        aws.expect_versions()
+        aws.expect_deployment(deployment("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT",
+                                         reason=FAILED_TASKS, rollback={"reason": FAILED_TASKS}))
+        aws.expect_deployment(deployment("ROLLBACK_SUCCESSFUL", "CLEAN_UP", reason=FAILED_TASKS))
+        result = run(aws, "watch")
+
+    assert result.code == 1
+    lines = result.stdout.splitlines()
+    assert "ROLLBACK_IN_PROGRESS" in lines[-3]
+    assert lines[-1] == f"[+00:20] deployment ROLLBACK_SUCCESSFUL: {FAILED_TASKS}"
+
+
+def test_a_deployment_that_already_ended_is_reported_without_polling() -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("ROLLBACK_FAILED", "CLEAN_UP", reason="tasks failed to start"))
+        aws.expect_versions()
+        result = run(aws, "watch", time=time)
+
+    assert result.code == 1
+    assert result.stdout.splitlines()[-1] == "[+00:00] deployment ROLLBACK_FAILED: tasks failed to start"
+    assert time.sleeps == []
+
+
+def test_gives_up_after_timeout_with_exit_5_and_leaves_the_deployment_alone() -> None:
+    running = deployment("IN_PROGRESS", "BAKE_TIME")
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(running)
+        aws.expect_versions()
+        for _ in range(3):
+            aws.expect_deployment(running)
+        result = run(aws, "watch", "--interval", "10", "--timeout", "30")
+
+    assert result.code == 5
+    assert result.stderr == (
+        "ops: timed out after 30s: deployment r9i43YFjvgF_xlg7m2eJ1r is still IN_PROGRESS (it carries on)\n")
+
+
+def test_watches_a_deployment_given_by_the_id_history_prints() -> None:
+    older = DEPLOYMENT_ARN.rsplit("/", 1)[0] + "/older42"
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("SUCCESSFUL", "CLEAN_UP", arn=older), arn=older)
+        aws.expect_versions()
+        result = run(aws, "watch", "older42")
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("Watching deployment older42 of app-svc: v1 -> v2")
+
+
+def test_a_service_without_deployments_has_nothing_to_watch() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service(current=None)
+        result = run(aws, "watch")
+
+    assert result.code == 4
+    assert result.stderr == "ops: service 'app-svc' has no deployment to watch\n"
