@@ -1,14 +1,23 @@
 """ECS native blue/green: settings -> components -> exports."""
 
 import pulumi
+import pulumi_aws as aws
 
 from components.container_image import ContainerImage, ContainerImageArgs
-from components.ecs_blue_green_service import DeploymentStrategy, EcsBlueGreenService, EcsBlueGreenServiceArgs
+from components.ecs_blue_green_service import (
+    DeploymentStrategy,
+    EcsBlueGreenService,
+    EcsBlueGreenServiceArgs,
+    ManualApproval,
+)
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
+from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
+from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from settings import load_settings
 
 settings = load_settings()
+deployment = settings.deployment
 
 network = Network("app", NetworkArgs(
     vpc_cidr=settings.network.vpc_cidr,
@@ -21,6 +30,7 @@ load_balancer = LoadBalancer("app", LoadBalancerArgs(
     subnet_ids=network.public_subnet_ids,
     container_port=settings.service.container_port,
     health_check_path=settings.service.health_check_path,
+    test_traffic_header_name=deployment.test_traffic.header_name if deployment.test_traffic.enabled else None,
 ))
 
 image = ContainerImage("app", ContainerImageArgs(
@@ -28,6 +38,31 @@ image = ContainerImage("app", ContainerImageArgs(
     force_delete_repository=settings.image.repository_force_delete,
     images_to_keep=settings.image.images_to_keep,
 ))
+
+lifecycle_hooks: list[aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs] = []
+if deployment.smoke_test.enabled and load_balancer.test_traffic_header_value is not None:
+    smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
+        base_url=load_balancer.url,
+        header_name=deployment.test_traffic.header_name,
+        header_value=load_balancer.test_traffic_header_value,
+        expected_version=settings.app_version,
+        health_path=deployment.smoke_test.health_path,
+        version_path=deployment.smoke_test.version_path,
+        max_attempts=deployment.smoke_test.max_attempts,
+        callback_delay_seconds=deployment.smoke_test.callback_delay_seconds,
+        log_retention_days=settings.service.log_retention_days,
+    ))
+    lifecycle_hooks.append(smoke_test.lifecycle_hook)
+    pulumi.export("smokeTestFunctionName", smoke_test.function_name)
+
+rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
+    alb_arn_suffix=load_balancer.alb_arn_suffix,
+    target_group_arn_suffixes={"blue": load_balancer.blue_target_group_arn_suffix,
+                               "green": load_balancer.green_target_group_arn_suffix},
+    target_5xx_threshold=deployment.rollback_alarms.target_5xx_threshold,
+    unhealthy_hosts_threshold=deployment.rollback_alarms.unhealthy_hosts_threshold,
+    evaluation_periods=deployment.rollback_alarms.evaluation_periods,
+)) if deployment.rollback_alarms.enabled else None
 
 service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     region=settings.region,
@@ -43,11 +78,26 @@ service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     blue_target_group_arn=load_balancer.blue_target_group_arn,
     green_target_group_arn=load_balancer.green_target_group_arn,
     production_listener_rule_arn=load_balancer.production_listener_rule_arn,
-    strategy=DeploymentStrategy(kind="BLUE_GREEN", bake_time_minutes=settings.deployment.bake_time_minutes),
+    test_listener_rule_arn=load_balancer.test_listener_rule_arn,
+    strategy=DeploymentStrategy(
+        kind=deployment.strategy,
+        bake_time_minutes=deployment.bake_time_minutes,
+        linear_step_percent=deployment.linear_step_percent,
+        linear_step_bake_minutes=deployment.linear_step_bake_minutes,
+        canary_percent=deployment.canary_percent,
+        canary_bake_minutes=deployment.canary_bake_minutes,
+    ),
+    lifecycle_hooks=lifecycle_hooks,
+    manual_approval=ManualApproval(
+        timeout_minutes=deployment.manual_approval.timeout_minutes,
+        timeout_action=deployment.manual_approval.timeout_action,
+    ) if deployment.manual_approval.enabled else None,
+    rollback_alarm_names=rollback_alarms.alarm_names if rollback_alarms else None,
+    circuit_breaker=deployment.circuit_breaker,
     health_check_grace_period_seconds=settings.service.health_check_grace_period_seconds,
     log_retention_days=settings.service.log_retention_days,
-    wait_for_steady_state=settings.deployment.wait_for_steady_state,
-    rollout_timeout_minutes=settings.deployment.rollout_timeout_minutes,
+    wait_for_steady_state=deployment.wait_for_steady_state,
+    rollout_timeout_minutes=deployment.rollout_timeout_minutes,
 ))
 
 pulumi.export("appVersion", settings.app_version)
@@ -60,6 +110,10 @@ pulumi.export("greenTargetGroupName", load_balancer.green_target_group_name)
 pulumi.export("blueTargetGroupArn", load_balancer.blue_target_group_arn)
 pulumi.export("greenTargetGroupArn", load_balancer.green_target_group_arn)
 pulumi.export("productionListenerRuleArn", load_balancer.production_listener_rule_arn)
+if load_balancer.test_listener_rule_arn is not None:
+    pulumi.export("testListenerRuleArn", load_balancer.test_listener_rule_arn)
+    pulumi.export("testTrafficHeaderName", deployment.test_traffic.header_name)
+    pulumi.export("testTrafficHeaderValue", load_balancer.test_traffic_header_value)
 pulumi.export("repositoryUrl", image.repository_url)
 pulumi.export("imageRef", image.image_ref)
 pulumi.export("taskDefinitionArn", service.task_definition_arn)

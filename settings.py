@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -73,16 +74,79 @@ class ServiceSettings:
 # minutes each; the margin covers a slow image pull or capacity retries.
 ROLLOUT_OVERHEAD_MINUTES = 30
 
+STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
+# HTTP header names are RFC 7230 tokens; ALB allows at most 40 characters.
+_HEADER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class TestTrafficSettings:
+    """A listener rule that sends only requests carrying a secret header to the new revision."""
+
+    __test__ = False  # not a pytest test class
+    enabled: bool
+    header_name: str
+
+
+@dataclass(frozen=True)
+class SmokeTestSettings:
+    enabled: bool
+    health_path: str
+    version_path: str
+    max_attempts: int
+    callback_delay_seconds: int
+
+    @property
+    def budget_minutes(self) -> int:
+        """The longest the hook keeps a deployment waiting before it answers FAILED."""
+        return math.ceil(self.max_attempts * self.callback_delay_seconds / 60)
+
+
+@dataclass(frozen=True)
+class ManualApprovalSettings:
+    enabled: bool
+    timeout_minutes: int
+    timeout_action: str
+
+
+@dataclass(frozen=True)
+class RollbackAlarmSettings:
+    enabled: bool
+    target_5xx_threshold: int
+    unhealthy_hosts_threshold: int
+    evaluation_periods: int
+
 
 @dataclass(frozen=True)
 class DeploymentSettings:
+    strategy: str
     bake_time_minutes: int
+    linear_step_percent: float
+    linear_step_bake_minutes: int
+    canary_percent: float
+    canary_bake_minutes: int
+    circuit_breaker: bool
     wait_for_steady_state: bool
+    test_traffic: TestTrafficSettings
+    smoke_test: SmokeTestSettings
+    manual_approval: ManualApprovalSettings
+    rollback_alarms: RollbackAlarmSettings
+
+    @property
+    def traffic_shift_minutes(self) -> int:
+        """Time spent between the first and the last production traffic shift."""
+        if self.strategy == "LINEAR":
+            return math.ceil(100 / self.linear_step_percent) * self.linear_step_bake_minutes
+        if self.strategy == "CANARY":
+            return self.canary_bake_minutes
+        return 0
 
     @property
     def rollout_timeout_minutes(self) -> int:
         """How long `pulumi up` may wait for a rollout before it reports a timeout."""
-        return ROLLOUT_OVERHEAD_MINUTES + self.bake_time_minutes
+        hooks = (self.smoke_test.budget_minutes if self.smoke_test.enabled else 0) + \
+            (self.manual_approval.timeout_minutes if self.manual_approval.enabled else 0)
+        return ROLLOUT_OVERHEAD_MINUTES + hooks + self.traffic_shift_minutes + self.bake_time_minutes
 
 
 @dataclass(frozen=True)
@@ -107,18 +171,44 @@ class StackSettings:
 
 
 class _RawConfig:
-    """The project's raw config values; remembers which keys were read to reject unknown ones."""
+    """The project's raw config values; remembers which keys were read to reject unknown ones.
+
+    An object value (`pulumi config set --path smokeTest.enabled true`) is read key by key as
+    `smokeTest.enabled`, so a misspelled inner key is caught like a misspelled top-level one.
+    """
 
     def __init__(self, values: Mapping[str, str]) -> None:
-        self._values = dict(values)
+        self._values: dict[str, str] = {}
+        for key, text in values.items():
+            nested = _json_object(text)
+            if nested is None:
+                self._values[key] = text
+            else:
+                self._values.update({f"{key}.{inner}": _as_text(value) for inner, value in nested.items()})
         self.read: set[str] = set()
 
     def text(self, key: str) -> str | None:
         self.read.add(key)
         return self._values.get(key)
 
+    def is_set(self, key: str) -> bool:
+        return key in self._values
+
     def unknown_keys(self) -> list[str]:
         return sorted(set(self._values) - self.read)
+
+    def value(self, key: str) -> str:
+        return self._values[key]
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _parse_int(key: str, raw: str | None, default: int, low: int, high: int) -> int:
@@ -130,6 +220,18 @@ def _parse_int(key: str, raw: str | None, default: int, low: int, high: int) -> 
         raise SettingsError(key, raw, f"allowed: a whole number from {low} to {high}") from None
     if not low <= value <= high:
         raise SettingsError(key, value, f"allowed: a whole number from {low} to {high}")
+    return value
+
+
+def _parse_float(key: str, raw: str | None, default: float, low: float, high: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise SettingsError(key, raw, f"allowed: a number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise SettingsError(key, value, f"allowed: a number from {low} to {high}")
     return value
 
 
@@ -231,10 +333,67 @@ def _parse_service(raw: _RawConfig) -> ServiceSettings:
     )
 
 
-def _parse_deployment(raw: _RawConfig) -> DeploymentSettings:
+def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSettings:
+    strategy = _parse_choice("deploymentStrategy", raw.text("deploymentStrategy"), "BLUE_GREEN",
+                             {name: name for name in STRATEGIES})
+    for prefix, owner in (("linear.", "LINEAR"), ("canary.", "CANARY")):
+        stray = [key for key in ("linear.stepPercent", "linear.stepBakeMinutes", "canary.percent",
+                                 "canary.bakeMinutes") if key.startswith(prefix) and raw.is_set(key)]
+        if stray and strategy != owner:
+            raise SettingsError(stray[0], raw.value(stray[0]),
+                                f"allowed only with deploymentStrategy {owner} (it is {strategy})")
+
+    smoke_test = SmokeTestSettings(
+        enabled=_parse_bool("smokeTest.enabled", raw.text("smokeTest.enabled"), False),
+        health_path=_parse_path("smokeTest.healthPath", raw.text("smokeTest.healthPath"), health_check_path),
+        version_path=_parse_path("smokeTest.versionPath", raw.text("smokeTest.versionPath"), "/"),
+        max_attempts=_parse_int("smokeTest.maxAttempts", raw.text("smokeTest.maxAttempts"), 10, 1, 100),
+        callback_delay_seconds=_parse_int("smokeTest.callbackDelaySeconds",
+                                          raw.text("smokeTest.callbackDelaySeconds"), 15, 1, 600),
+    )
+    manual_approval = ManualApprovalSettings(
+        enabled=_parse_bool("manualApproval.enabled", raw.text("manualApproval.enabled"), False),
+        timeout_minutes=_parse_int("manualApproval.timeoutMinutes", raw.text("manualApproval.timeoutMinutes"),
+                                   60, 1, 20160),
+        timeout_action=_parse_choice("manualApproval.timeoutAction", raw.text("manualApproval.timeoutAction"),
+                                     "ROLLBACK", {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}),
+    )
+    # Both look at the new revision through the test rule, so they turn it on unless told otherwise.
+    needs_test_traffic = smoke_test.enabled or manual_approval.enabled
+    test_traffic = TestTrafficSettings(
+        enabled=_parse_bool("testTraffic.enabled", raw.text("testTraffic.enabled"), needs_test_traffic),
+        header_name=raw.text("testTraffic.headerName") or "X-Bluegreen-Test",
+    )
+    if needs_test_traffic and not test_traffic.enabled:
+        raise SettingsError("testTraffic.enabled", False,
+                            "allowed: true while smokeTest.enabled or manualApproval.enabled is true "
+                            "(they reach the new revision through the test listener rule)")
+    if not _HEADER_NAME_PATTERN.match(test_traffic.header_name) or test_traffic.header_name.lower() == "host":
+        raise SettingsError("testTraffic.headerName", test_traffic.header_name,
+                            "allowed: an HTTP header name of at most 40 characters, other than Host")
+
     return DeploymentSettings(
+        strategy=strategy,
         bake_time_minutes=_parse_int("bakeTimeMinutes", raw.text("bakeTimeMinutes"), 15, 0, 1440),
+        linear_step_percent=_parse_float("linear.stepPercent", raw.text("linear.stepPercent"), 10.0, 3.0, 100.0),
+        linear_step_bake_minutes=_parse_int("linear.stepBakeMinutes", raw.text("linear.stepBakeMinutes"),
+                                            1, 0, 1440),
+        canary_percent=_parse_float("canary.percent", raw.text("canary.percent"), 10.0, 0.1, 100.0),
+        canary_bake_minutes=_parse_int("canary.bakeMinutes", raw.text("canary.bakeMinutes"), 5, 0, 1440),
+        circuit_breaker=_parse_bool("deploymentCircuitBreaker", raw.text("deploymentCircuitBreaker"), True),
         wait_for_steady_state=_parse_bool("waitForSteadyState", raw.text("waitForSteadyState"), True),
+        test_traffic=test_traffic,
+        smoke_test=smoke_test,
+        manual_approval=manual_approval,
+        rollback_alarms=RollbackAlarmSettings(
+            enabled=_parse_bool("rollbackAlarms.enabled", raw.text("rollbackAlarms.enabled"), False),
+            target_5xx_threshold=_parse_int("rollbackAlarms.target5xxThreshold",
+                                            raw.text("rollbackAlarms.target5xxThreshold"), 5, 1, 1000000),
+            unhealthy_hosts_threshold=_parse_int("rollbackAlarms.unhealthyHostsThreshold",
+                                                 raw.text("rollbackAlarms.unhealthyHostsThreshold"), 1, 1, 1000),
+            evaluation_periods=_parse_int("rollbackAlarms.evaluationPeriods",
+                                          raw.text("rollbackAlarms.evaluationPeriods"), 2, 1, 10),
+        ),
     )
 
 
@@ -256,18 +415,19 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) ->
     if app_version is None or not _APP_VERSION_PATTERN.match(app_version):
         raise SettingsError("appVersion", app_version,
                             "allowed: a Docker tag such as v1 (letters, digits, '_', '.', '-'; at most 128)")
+    service = _parse_service(raw)
     settings = StackSettings(
         stack=stack,
         region=region,
         app_version=app_version,
         network=_parse_network(raw, region),
-        service=_parse_service(raw),
-        deployment=_parse_deployment(raw),
+        service=service,
+        deployment=_parse_deployment(raw, service.health_check_path),
         image=_parse_image(raw),
     )
     unknown = raw.unknown_keys()
     if unknown:
-        raise SettingsError(unknown[0], values[unknown[0]],
+        raise SettingsError(unknown[0], raw.value(unknown[0]),
                             f"this key is unknown (a typo?); known keys: {', '.join(sorted(raw.read))}")
     return settings
 

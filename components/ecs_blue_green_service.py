@@ -39,6 +39,15 @@ class DeploymentStrategy:
 
 
 @dataclass(frozen=True)
+class ManualApproval:
+    """A PAUSE hook after test traffic reaches the new revision: an operator continues or rolls back."""
+
+    timeout_minutes: int
+    timeout_action: str
+    """What ECS does when nobody answers in time: ROLLBACK or CONTINUE."""
+
+
+@dataclass(frozen=True)
 class EcsBlueGreenServiceArgs:
     region: str
     app_version: str
@@ -61,7 +70,9 @@ class EcsBlueGreenServiceArgs:
     """How long `pulumi up` waits for a rollout (hooks, traffic shifts, bake) when waiting is on."""
     test_listener_rule_arn: pulumi.Input[str] | None = None
     lifecycle_hooks: Sequence[aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs] = field(default_factory=list)
+    manual_approval: ManualApproval | None = None
     rollback_alarm_names: pulumi.Input[Sequence[str]] | None = None
+    circuit_breaker: bool = True
     container_insights: bool = False
     read_only_root_filesystem: bool = False
     container_health_check: bool = False
@@ -128,6 +139,16 @@ class EcsBlueGreenService(pulumi.ComponentResource):
         )
 
         strategy = args.strategy
+        lifecycle_hooks = list(args.lifecycle_hooks)
+        if args.manual_approval is not None:
+            lifecycle_hooks.append(aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs(
+                target_type="PAUSE",
+                lifecycle_stages=["POST_TEST_TRAFFIC_SHIFT"],
+                timeout_configuration=aws.ecs.ServiceDeploymentConfigurationLifecycleHookTimeoutConfigurationArgs(
+                    timeout_in_minutes=str(args.manual_approval.timeout_minutes),
+                    action=args.manual_approval.timeout_action,
+                ),
+            ))
         service = aws.ecs.Service(
             f"{name}-service",
             cluster=cluster.arn,
@@ -149,9 +170,10 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                     canary_percent=strategy.canary_percent,
                     canary_bake_time_in_minutes=str(strategy.canary_bake_minutes),
                 ) if strategy.kind == "CANARY" else None,
-                lifecycle_hooks=list(args.lifecycle_hooks) or None,
+                lifecycle_hooks=lifecycle_hooks or None,
             ),
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=args.circuit_breaker, rollback=args.circuit_breaker),
             alarms=aws.ecs.ServiceAlarmsArgs(alarm_names=args.rollback_alarm_names, enable=True, rollback=True)
             if args.rollback_alarm_names is not None else None,
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(

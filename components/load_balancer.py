@@ -194,7 +194,8 @@ class LoadBalancer(pulumi.ComponentResource):
                 "test-rule", TEST_RULE_PRIORITY,
                 aws.lb.ListenerRuleConditionArgs(
                     http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                        http_header_name=args.test_traffic_header_name, values=[header_value.result])),
+                        http_header_name=args.test_traffic_header_name,
+                        values=[pulumi.Output.secret(header_value.result)])),
             )
             self.test_listener_rule_arn = test_rule.arn
             self.test_traffic_header_value = pulumi.Output.secret(header_value.result)

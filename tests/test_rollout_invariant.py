@@ -4,17 +4,32 @@ listener, rules or security groups in the middle of a blue/green rollout."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pulumi
 import pytest
 
 from tests.pulumi_harness import ProgramRun, run_program
 
 
+def comparable(value: Any) -> Any:
+    """Assets compare by what they point at (the SDK's asset objects compare by identity)."""
+    if isinstance(value, pulumi.AssetArchive):
+        return {"archive": {name: comparable(asset) for name, asset in value.assets.items()}}
+    if isinstance(value, pulumi.FileAsset):
+        return {"file": value.path}
+    if isinstance(value, dict):
+        return {key: comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [comparable(item) for item in value]
+    return value
+
+
 def changed_inputs(before: ProgramRun, after: ProgramRun) -> dict[str, set[str]]:
     """URN -> names of the inputs whose values differ between the two runs."""
-    old = {r.urn: r.inputs for r in before.resources}
-    new = {r.urn: r.inputs for r in after.resources}
+    old = {r.urn: comparable(r.inputs) for r in before.resources}
+    new = {r.urn: comparable(r.inputs) for r in after.resources}
     assert old.keys() == new.keys(), "a rollout must not add or remove resources"
     changes: dict[str, set[str]] = {}
     for urn, inputs in new.items():
@@ -44,3 +59,18 @@ def test_v2_changes_only_the_image_the_task_definition_and_the_services_referenc
         v1.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]
     assert v2.outputs["appVersion"] == "v2"
     assert v2.outputs["imageRef"] != v1.outputs["imageRef"]
+
+
+def test_with_every_safety_net_on_v2_also_changes_only_the_hooks_expected_version() -> None:
+    safe = {"smokeTest": {"enabled": True}, "manualApproval": {"enabled": True}, "rollbackAlarms": {"enabled": True}}
+    v1 = run_program("dev", appVersion="v1", **safe)
+    v2 = run_program("dev", appVersion="v2", **safe)
+    changes = {short(urn): keys for urn, keys in changed_inputs(v1, v2).items()}
+    assert changes == {
+        "app-image": {"imageName", "build"},
+        "app-task": {"containerDefinitions"},
+        "app-service": {"taskDefinition", "deploymentConfiguration"},
+    }
+    hooks = [v.one("aws:ecs/service:Service")["deploymentConfiguration"]["lifecycleHooks"][0] for v in (v1, v2)]
+    assert [json.loads(hook.pop("hookDetails"))["expectedVersion"] for hook in hooks] == ["v1", "v2"]
+    assert hooks[0] == hooks[1], "only the expected version in the hook's details moves"

@@ -79,13 +79,43 @@ BAD_VALUES = [
     ("imageRepositoryForceDelete", "maybe", "true or false"),
     ("imagesToKeep", 0, "from 1 to 1000"),
     ("desiredCont", 2, "unknown (a typo?)"),
+    ("deploymentStrategy", "ROLLING", "one of BLUE_GREEN, LINEAR, CANARY"),
+    ("deploymentCircuitBreaker", "on", "true or false"),
+    ("testTraffic.enabled", "1", "true or false"),
+    ("testTraffic.headerName", "X Test", "HTTP header name"),
+    ("testTraffic.headerName", "Host", "other than Host"),
+    ("testTraffic.headerName", "X-" + "a" * 40, "at most 40 characters"),
+    ("testTraffic.speed", 1, "unknown (a typo?)"),
+    ("smokeTest.enabled", "sure", "true or false"),
+    ("smokeTest.healthPath", "health", "starting with '/'"),
+    ("smokeTest.versionPath", "", "starting with '/'"),
+    ("smokeTest.maxAttempts", 0, "from 1 to 100"),
+    ("smokeTest.maxAttempts", 101, "from 1 to 100"),
+    ("smokeTest.callbackDelaySeconds", 0, "from 1 to 600"),
+    ("smokeTest.maxAtempts", 5, "unknown (a typo?)"),
+    ("manualApproval.enabled", "y", "true or false"),
+    ("manualApproval.timeoutMinutes", 0, "from 1 to 20160"),
+    ("manualApproval.timeoutMinutes", 20161, "from 1 to 20160"),
+    ("manualApproval.timeoutAction", "ABORT", "one of ROLLBACK, CONTINUE"),
+    ("rollbackAlarms.enabled", "no", "true or false"),
+    ("rollbackAlarms.target5xxThreshold", 0, "from 1 to"),
+    ("rollbackAlarms.unhealthyHostsThreshold", 0, "from 1 to 1000"),
+    ("rollbackAlarms.evaluationPeriods", 11, "from 1 to 10"),
 ]
+
+
+def as_config(key: str, value: object) -> dict[str, object]:
+    """`smokeTest.maxAttempts: 5` is stored by Pulumi as the object `smokeTest: {maxAttempts: 5}`."""
+    if "." in key:
+        outer, inner = key.split(".", 1)
+        return {outer: {inner: value}}
+    return {key: value}
 
 
 @pytest.mark.parametrize(("key", "value", "allowed"), BAD_VALUES, ids=[f"{k}={v}" for k, v, _ in BAD_VALUES])
 def test_bad_value_is_rejected_naming_key_value_and_what_is_allowed(key: str, value: object, allowed: str) -> None:
     with pytest.raises(SettingsError) as error:
-        parse(**{key: value})
+        parse(**as_config(key, value))
     message = str(error.value)
     assert error.value.key == key
     assert f"config '{key}'" in message
@@ -125,3 +155,40 @@ def test_a_bad_value_stops_the_program_before_any_resource_is_registered() -> No
     assert isinstance(failure.value.cause, SettingsError)
     assert "config 'bakeTimeMinutes': 2000" in str(failure.value.cause)
     assert failure.value.resources == []
+
+
+STRATEGY_BAD_VALUES = [
+    ({"deploymentStrategy": "LINEAR", "linear": {"stepPercent": 2}}, "linear.stepPercent", "from 3.0 to 100.0"),
+    ({"deploymentStrategy": "LINEAR", "linear": {"stepPercent": 100.5}}, "linear.stepPercent", "from 3.0 to 100.0"),
+    ({"deploymentStrategy": "LINEAR", "linear": {"stepPercent": "ten"}}, "linear.stepPercent", "a number"),
+    ({"deploymentStrategy": "LINEAR", "linear": {"stepBakeMinutes": 1441}}, "linear.stepBakeMinutes", "0 to 1440"),
+    ({"deploymentStrategy": "CANARY", "canary": {"percent": 0.05}}, "canary.percent", "from 0.1 to 100.0"),
+    ({"deploymentStrategy": "CANARY", "canary": {"bakeMinutes": -1}}, "canary.bakeMinutes", "0 to 1440"),
+    ({"canary": {"percent": 5}}, "canary.percent", "only with deploymentStrategy CANARY (it is BLUE_GREEN)"),
+    ({"deploymentStrategy": "CANARY", "linear": {"stepPercent": 5}}, "linear.stepPercent",
+     "only with deploymentStrategy LINEAR (it is CANARY)"),
+]
+
+
+@pytest.mark.parametrize(("values", "key", "allowed"), STRATEGY_BAD_VALUES,
+                         ids=[f"{k}:{json.dumps(v)}" for v, k, _ in STRATEGY_BAD_VALUES])
+def test_strategy_parameters_are_checked_against_aws_ranges(values: dict, key: str, allowed: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        parse(**values)
+    assert error.value.key == key
+    assert allowed in str(error.value)
+
+
+def test_smoke_test_and_approval_turn_test_traffic_on_but_not_over_an_explicit_false() -> None:
+    assert parse(smokeTest={"enabled": True}).deployment.test_traffic.enabled is True  # type: ignore[attr-defined]
+    assert parse(manualApproval={"enabled": True}).deployment.test_traffic.enabled is True  # type: ignore[attr-defined]
+    assert parse().deployment.test_traffic.enabled is False  # type: ignore[attr-defined]
+    with pytest.raises(SettingsError, match="config 'testTraffic.enabled': False.*smokeTest.enabled"):
+        parse(smokeTest={"enabled": True}, testTraffic={"enabled": False})
+
+
+def test_nested_values_may_be_strings_as_pulumi_config_set_path_stores_them() -> None:
+    settings = parse(smokeTest={"enabled": "true", "maxAttempts": "3"})
+    assert settings.deployment.smoke_test.enabled is True  # type: ignore[attr-defined]
+    assert settings.deployment.smoke_test.max_attempts == 3  # type: ignore[attr-defined]
+    assert settings.deployment.smoke_test.health_path == "/health", "defaults to the target group's health check"  # type: ignore[attr-defined]
