@@ -167,6 +167,8 @@ def watch(rt: Runtime, args: argparse.Namespace) -> ExitCode:
         state = (deployment["status"], deployment.get("lifecycleStage", ""))
         if state != last_state:
             rt.out(f"{stamp} {state[0]:<20} {state[1]}".rstrip())
+            if state[0] in aws.ROLLING_BACK and deployment.get("statusReason"):
+                rt.out(f"{stamp} reason: {deployment['statusReason']}")
             last_state = state
         for hook in deployment.get("lifecycleHookDetails", []):
             hook_id, hook_status = hook.get("hookId", "?"), hook.get("status", "?")

@@ -144,6 +144,8 @@ class Aws:
     elbv2: Any
     ecs_stub: Stubber
     elbv2_stub: Stubber
+    stderr: str = ""
+    """What the last run printed on stderr, to explain a call the CLI never made."""
 
     def expect_service(self, current: str | None = DEPLOYMENT_ARN) -> None:
         self.ecs_stub.add_response("describe_services", service(current),
@@ -168,9 +170,13 @@ def stubbed_aws() -> Iterator[Aws]:
     credentials = {"region_name": REGION, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     ecs, elbv2 = boto3.client("ecs", **credentials), boto3.client("elbv2", **credentials)
     with Stubber(ecs) as ecs_stub, Stubber(elbv2) as elbv2_stub:
-        yield Aws(ecs, elbv2, ecs_stub, elbv2_stub)
-        ecs_stub.assert_no_pending_responses()
-        elbv2_stub.assert_no_pending_responses()
+        aws = Aws(ecs, elbv2, ecs_stub, elbv2_stub)
+        yield aws
+        for stub in (ecs_stub, elbv2_stub):
+            try:
+                stub.assert_no_pending_responses()
+            except AssertionError as error:
+                raise AssertionError(f"{error} The CLI's stderr: {aws.stderr!r}") from None
 
 
 @dataclass
@@ -189,4 +195,5 @@ def run(aws: Aws, *argv: str, stdin: str = "", time: FakeTime | None = None,
         list(argv), ecs_client=aws.ecs, elbv2_client=aws.elbv2, stdin=io.StringIO(stdin), stdout=out, stderr=err,
         environ={}, load_outputs=lambda _stack: outputs if outputs is not None else STACK_OUTPUTS,
         sleep=fake.sleep, clock=fake.clock, now=lambda: now)
+    aws.stderr = err.getvalue()
     return Result(code, out.getvalue(), err.getvalue())

@@ -88,3 +88,25 @@ def test_a_service_without_deployments_says_so() -> None:
         result = run(aws, "history")
 
     assert (result.code, result.stdout) == (0, "No deployments recorded for service app-svc.\n")
+
+
+def test_long_histories_are_described_in_batches_of_twenty_with_each_task_definition_read_once() -> None:
+    briefs = [brief(f"d{n:02d}", "SUCCESSFUL", 100 + n, n, 60) for n in range(25)]
+    newest_first = [revision_arn(100 + n) for n in reversed(range(25))]
+    with stubbed_aws() as aws:
+        aws.ecs_stub.add_response("list_service_deployments", {"serviceDeployments": briefs}, LIST)
+        # Two task definitions alternate across the 25 revisions: app:2 for even n, app:1 for odd n.
+        for first, batch in ((True, newest_first[:20]), (False, newest_first[20:])):
+            aws.ecs_stub.add_response(
+                "describe_service_revisions",
+                revisions(*[(arn, 2 - int(arn[-3:]) % 2, None) for arn in batch]), {"serviceRevisionArns": batch})
+            if first:
+                for number in (2, 1):
+                    aws.ecs_stub.add_response("describe_task_definition", task_definition(number, f"v{number}"),
+                                              {"taskDefinition": task_definition_arn(number)})
+        result = run(aws, "history", "--limit", "30")
+
+    assert result.code == 0, result.stderr
+    rows = result.stdout.splitlines()[1:]
+    assert [row.split()[0] for row in rows] == [f"d{n:02d}" for n in reversed(range(25))]
+    assert [row.split()[2] for row in rows[:2]] == ["v2", "v1"]

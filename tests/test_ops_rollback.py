@@ -82,7 +82,9 @@ def test_approve_and_reject_resolve_the_pending_pause_hook(command: str, action:
 
 @pytest.mark.parametrize("command", ["approve", "reject"])
 def test_approve_and_reject_refuse_when_nothing_is_paused(command: str) -> None:
-    running = deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("IN_PROGRESS")])
+    # The pause hook was already approved; a Lambda hook is running but nothing awaits an operator.
+    running = deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT",
+                         hooks=[pause_hook("SUCCEEDED"), lambda_hook("IN_PROGRESS")])
     with stubbed_aws() as aws:
         aws.expect_service()
         aws.expect_deployment(running)

@@ -82,9 +82,27 @@ def test_rollback_exits_1_and_prints_the_status_reason() -> None:
         result = run(aws, "watch")
 
     assert result.code == 1
-    lines = result.stdout.splitlines()
-    assert "ROLLBACK_IN_PROGRESS" in lines[-3]
-    assert lines[-1] == f"[+00:20] deployment ROLLBACK_SUCCESSFUL: {FAILED_TASKS}"
+    assert result.stdout.splitlines()[-4:] == [
+        "[+00:10] ROLLBACK_IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT",
+        f"[+00:10] reason: {FAILED_TASKS}",
+        "[+00:20] ROLLBACK_SUCCESSFUL  CLEAN_UP",
+        f"[+00:20] deployment ROLLBACK_SUCCESSFUL: {FAILED_TASKS}",
+    ]
+
+
+def test_ctrl_c_stops_watching_but_not_the_deployment() -> None:
+    class Interrupted(FakeTime):
+        def sleep(self, seconds: float) -> None:
+            raise KeyboardInterrupt
+
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("IN_PROGRESS", "BAKE_TIME"))
+        aws.expect_versions()
+        result = run(aws, "watch", time=Interrupted())
+
+    assert result.code == 130
+    assert result.stderr == "\nops: interrupted; any deployment in progress carries on\n"
 
 
 def test_a_deployment_that_already_ended_is_reported_without_polling() -> None:
