@@ -59,18 +59,24 @@ class Runtime:
     now: Callable[[], datetime]
     ecs_client: Client | None = None
     elbv2_client: Client | None = None
+    _session: Session | None = None
 
     @property
     def ecs(self) -> Client:
         if self.ecs_client is None:
-            self.ecs_client = Session(region_name=self.config.region).client("ecs")
+            self.ecs_client = self._aws_session().client("ecs")
         return self.ecs_client
 
     @property
     def elbv2(self) -> Client:
         if self.elbv2_client is None:
-            self.elbv2_client = Session(region_name=self.config.region).client("elbv2")
+            self.elbv2_client = self._aws_session().client("elbv2")
         return self.elbv2_client
+
+    def _aws_session(self) -> Session:
+        if self._session is None:
+            self._session = Session(region_name=self.config.region)  # None: boto3's own region chain
+        return self._session
 
     def out(self, line: str = "") -> None:
         print(line, file=self.stdout, flush=True)
@@ -100,19 +106,15 @@ def _print_deployment(rt: Runtime, deployment: Deployment) -> None:
            + (f"  stage {stage}" if stage else "") + f"  ({render.transition(deployment, revisions)})")
     started = deployment.get("startedAt") or deployment.get("createdAt")
     ended = deployment.get("finishedAt") or deployment.get("stoppedAt")
-    if started and ended:
-        rt.out(f"            started {render.timestamp(started)}, ended after {render.duration((ended - started).total_seconds())}")
-    elif started:
-        rt.out(f"            started {render.timestamp(started)}, running for {render.duration((rt.now() - started).total_seconds())}")
+    if started:
+        took = f"ended after {render.duration((ended - started).total_seconds())}" if ended \
+            else f"running for {render.duration((rt.now() - started).total_seconds())}"
+        rt.out(f"            started {render.timestamp(started)}, {took}")
     if deployment.get("statusReason"):
         rt.out(f"            reason: {deployment['statusReason']}")
 
     rows: list[list[str]] = []
-    summaries = [("target", deployment.get("targetServiceRevision", {}))]
-    summaries += [("source", s) for s in deployment.get("sourceServiceRevisions", [])]
-    for role, summary in summaries:
-        if not summary:
-            continue
+    for role, summary in aws.revision_summaries(deployment):
         revision = revisions.get(summary.get("arn", ""))
         groups = [render.target_group(arn, rt.config.target_group_colors) for arn in revision.target_groups] \
             if revision else []

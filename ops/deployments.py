@@ -70,7 +70,15 @@ def deployment_arn(deployment: str, service_arn: str) -> str:
     return f"{prefix}:service-deployment/{path}/{deployment}"
 
 
+def revision_summaries(deployment: Deployment) -> list[tuple[str, dict[str, Any]]]:
+    """("target", summary) first, then ("source", summary) for each revision being replaced."""
+    target = deployment.get("targetServiceRevision")
+    sources = deployment.get("sourceServiceRevisions", [])
+    return [*([("target", target)] if target else []), *(("source", s) for s in sources)]
+
+
 def revision_arns(deployment: Deployment) -> list[str]:
+    """Sources first, then the target (the order describe_revisions is asked in)."""
     summaries = [*deployment.get("sourceServiceRevisions", []), deployment.get("targetServiceRevision", {})]
     return [s["arn"] for s in summaries if s.get("arn")]
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ops.deployments import Deployment, Revision
+from ops.deployments import Deployment, Revision, revision_summaries
 
 
 def timestamp(moment: datetime | None) -> str:
@@ -67,11 +67,7 @@ def tasks(summary: Mapping[str, Any]) -> str:
 def progress(deployment: Deployment, revisions: Mapping[str, Revision]) -> str:
     """One line: each revision's version, task counts and requested traffic weights."""
     parts = []
-    summaries = [("target", deployment.get("targetServiceRevision", {}))]
-    summaries += [("source", s) for s in deployment.get("sourceServiceRevisions", [])]
-    for role, summary in summaries:
-        if not summary:
-            continue
+    for role, summary in revision_summaries(deployment):
         parts.append(
             f"{role} {version(revisions, summary.get('arn'))}: {tasks(summary)}, "
             f"prod {percent(summary.get('requestedProductionTrafficWeight'))}"

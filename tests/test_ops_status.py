@@ -29,7 +29,8 @@ def test_shows_deployment_revisions_versions_and_the_live_target_group() -> None
         "            started 2025-06-01 12:00:00Z, running for 4m12s",
         "  target  v2  app:8  2/2 running  prod 100%  test 100%  target group app-green-9c1d (green)",
         "  source  v1  app:7  2/2 running  prod 0%    test 0%    target group app-blue-3f2a (blue)",
-        "Production  live: app-green-9c1d (green)  (rule weights: app-blue-3f2a (blue) 0%, app-green-9c1d (green) 100%)",
+        "Production  live: app-green-9c1d (green)  "
+        "(rule weights: app-blue-3f2a (blue) 0%, app-green-9c1d (green) 100%)",
     ]
 
 
