@@ -209,9 +209,9 @@ def rollback(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     deployment = _deployment_in_progress(rt, "roll back")
     revisions = aws.describe_revisions(rt.ecs, aws.revision_arns(deployment))
     sources = ", ".join(render.version(revisions, s.get("arn")) for s in deployment.get("sourceServiceRevisions", []))
+    where = " ".join(filter(None, [deployment["status"], deployment.get("lifecycleStage")]))
     _confirm(rt, args, f"Roll back deployment {render.short_id(deployment['serviceDeploymentArn'])} "
-                       f"({render.transition(deployment, revisions)}, {deployment['status']} "
-                       f"{deployment.get('lifecycleStage', '')})? ECS returns production traffic to "
+                       f"({render.transition(deployment, revisions)}, {where})? ECS returns production traffic to "
                        f"{sources or 'the previous revision'} and stops the new tasks.")
     rt.ecs.stop_service_deployment(serviceDeploymentArn=deployment["serviceDeploymentArn"], stopType="ROLLBACK")
     rt.out(f"Rollback requested for deployment {render.short_id(deployment['serviceDeploymentArn'])}. "
@@ -282,7 +282,7 @@ def history(rt: Runtime, args: argparse.Namespace) -> ExitCode:
         ended = brief.get("finishedAt")
         if started and ended:
             took = render.duration((ended - started).total_seconds())
-        elif started:
+        elif started and brief.get("status") in aws.IN_PROGRESS | aws.ROLLING_BACK:
             took = render.duration((rt.now() - started).total_seconds()) + " so far"
         else:
             took = "-"

@@ -122,7 +122,7 @@ def rule_weights(elbv2: Client, rule_arn: str) -> list[tuple[str, int]]:
                 continue
             groups = action.get("ForwardConfig", {}).get("TargetGroups", [])
             if groups:
-                # ELB treats a target group listed without a weight as weight 1.
+                # A missing weight counts as 1, so a lone target group listed without one still shows as live.
                 return [(g["TargetGroupArn"], g.get("Weight", 1)) for g in groups]
             if action.get("TargetGroupArn"):
                 return [(action["TargetGroupArn"], 1)]

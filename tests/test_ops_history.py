@@ -36,7 +36,8 @@ def test_follows_next_token_and_lists_newest_first_with_outcome_and_duration() -
             "serviceDeployments": [brief("first", "SUCCESSFUL", 7, 0, 483), brief("third", "IN_PROGRESS", 9, 40, None)],
             "nextToken": "page-2"}, LIST)
         aws.ecs_stub.add_response("list_service_deployments", {
-            "serviceDeployments": [brief("second", "ROLLBACK_SUCCESSFUL", 8, 20, 360, rolled_back)]},
+            "serviceDeployments": [brief("second", "ROLLBACK_SUCCESSFUL", 8, 20, 360, rolled_back),
+                                   brief("stopped", "STOPPED", 8, 10, None, "stopped by user")]},
             {**LIST, "nextToken": "page-2"})
         aws.ecs_stub.add_response(
             "describe_service_revisions", revisions((revision_arn(9), 9, None), (revision_arn(8), 8, None),
@@ -52,6 +53,7 @@ def test_follows_next_token_and_lists_newest_first_with_outcome_and_duration() -
         "DEPLOYMENT  STATUS               VERSION  STARTED               DURATION      REASON",
         "third       IN_PROGRESS          v3       2025-06-01 12:40:00Z  2m30s so far",
         f"second      ROLLBACK_SUCCESSFUL  v2       2025-06-01 12:20:00Z  6m00s         {rolled_back}",
+        "stopped     STOPPED              v2       2025-06-01 12:10:00Z  -             stopped by user",
         "first       SUCCESSFUL           v1       2025-06-01 12:00:00Z  8m03s",
     ]
 

@@ -103,3 +103,16 @@ def test_approve_refuses_when_no_deployment_is_in_progress() -> None:
 
     assert result.code == 4
     assert result.stderr.startswith("ops: nothing to approve: no deployment in progress (the last one, ")
+
+
+def test_a_pending_deployment_can_be_rolled_back_before_it_reaches_a_stage() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("PENDING"))
+        aws.expect_versions()
+        aws.ecs_stub.add_response("stop_service_deployment", {"serviceDeploymentArn": DEPLOYMENT_ARN},
+                                  {"serviceDeploymentArn": DEPLOYMENT_ARN, "stopType": "ROLLBACK"})
+        result = run(aws, "rollback", stdin="y\n")
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("Roll back deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2, PENDING)? ")
