@@ -13,17 +13,28 @@ from components.ecs_blue_green_service import (
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
+from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from settings import load_settings
 
 settings = load_settings()
 deployment = settings.deployment
+https = settings.load_balancer.https
+
+# Every AWS resource below is created through this provider, so every one carries the stack's tags.
+aws_provider = aws.Provider("aws", region=settings.region,
+                            default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags))
+with_tags = pulumi.ResourceOptions(providers=[aws_provider])
 
 network = Network("app", NetworkArgs(
     vpc_cidr=settings.network.vpc_cidr,
+    region=settings.region,
     availability_zones=settings.network.availability_zones,
     public_subnet_cidrs=settings.network.public_subnet_cidrs,
-))
+    private_subnet_cidrs=settings.network.private_subnet_cidrs,
+    nat_gateways=settings.network.nat_gateways,
+    vpc_endpoints=settings.network.vpc_endpoints,
+), opts=with_tags)
 
 load_balancer = LoadBalancer("app", LoadBalancerArgs(
     vpc_id=network.vpc_id,
@@ -31,13 +42,19 @@ load_balancer = LoadBalancer("app", LoadBalancerArgs(
     container_port=settings.service.container_port,
     health_check_path=settings.service.health_check_path,
     test_traffic_header_name=deployment.test_traffic.header_name if deployment.test_traffic.enabled else None,
-))
+    certificate_arn=https.certificate_arn if https else None,
+    domain_name=https.domain_name if https else None,
+    hosted_zone_id=https.hosted_zone_id if https else None,
+    deletion_protection=settings.load_balancer.deletion_protection,
+    drop_invalid_header_fields=settings.load_balancer.drop_invalid_header_fields,
+), opts=with_tags)
 
 image = ContainerImage("app", ContainerImageArgs(
     app_version=settings.app_version,
     force_delete_repository=settings.image.repository_force_delete,
     images_to_keep=settings.image.images_to_keep,
-))
+    tag_mutability=settings.image.tag_mutability,
+), opts=with_tags)
 
 lifecycle_hooks: list[aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs] = []
 if deployment.smoke_test.enabled and load_balancer.test_traffic_header_value is not None:
@@ -51,7 +68,7 @@ if deployment.smoke_test.enabled and load_balancer.test_traffic_header_value is 
         max_attempts=deployment.smoke_test.max_attempts,
         callback_delay_seconds=deployment.smoke_test.callback_delay_seconds,
         log_retention_days=settings.service.log_retention_days,
-    ))
+    ), opts=with_tags)
     lifecycle_hooks.append(smoke_test.lifecycle_hook)
     pulumi.export("smokeTestFunctionName", smoke_test.function_name)
 
@@ -62,8 +79,9 @@ rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
     target_5xx_threshold=deployment.rollback_alarms.target_5xx_threshold,
     unhealthy_hosts_threshold=deployment.rollback_alarms.unhealthy_hosts_threshold,
     evaluation_periods=deployment.rollback_alarms.evaluation_periods,
-)) if deployment.rollback_alarms.enabled else None
+), opts=with_tags) if deployment.rollback_alarms.enabled else None
 
+autoscaling = settings.service.autoscaling
 service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     region=settings.region,
     app_version=settings.app_version,
@@ -72,9 +90,9 @@ service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     memory=settings.service.memory,
     container_port=settings.service.container_port,
     desired_count=settings.service.desired_count,
-    subnet_ids=network.public_subnet_ids,
+    subnet_ids=network.private_subnet_ids if settings.network.private else network.public_subnet_ids,
     security_group_id=load_balancer.service_security_group_id,
-    assign_public_ip=True,
+    assign_public_ip=not settings.network.private,
     blue_target_group_arn=load_balancer.blue_target_group_arn,
     green_target_group_arn=load_balancer.green_target_group_arn,
     production_listener_rule_arn=load_balancer.production_listener_rule_arn,
@@ -98,11 +116,26 @@ service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     log_retention_days=settings.service.log_retention_days,
     wait_for_steady_state=deployment.wait_for_steady_state,
     rollout_timeout_minutes=deployment.rollout_timeout_minutes,
-))
+    container_insights=settings.service.container_insights,
+    read_only_root_filesystem=settings.service.read_only_root_filesystem,
+    container_health_check=settings.service.container_health_check,
+    desired_count_managed_by_autoscaling=autoscaling is not None,
+), opts=with_tags)
+
+if autoscaling is not None:
+    ServiceAutoscaling("app", ServiceAutoscalingArgs(
+        cluster_name=service.cluster_name,
+        service_name=service.service_name,
+        min_capacity=autoscaling.min_capacity,
+        max_capacity=autoscaling.max_capacity,
+        cpu_target_percent=autoscaling.cpu_target_percent,
+        memory_target_percent=autoscaling.memory_target_percent,
+    ), opts=with_tags)
 
 pulumi.export("appVersion", settings.app_version)
 pulumi.export("region", settings.region)
 pulumi.export("url", load_balancer.url)
+pulumi.export("albDnsName", load_balancer.dns_name)
 pulumi.export("clusterName", service.cluster_name)
 pulumi.export("serviceName", service.service_name)
 pulumi.export("blueTargetGroupName", load_balancer.blue_target_group_name)

@@ -57,6 +57,37 @@ class NetworkSettings:
     vpc_cidr: str
     availability_zones: tuple[str, ...]
     public_subnet_cidrs: tuple[str, ...]
+    task_subnets: str
+    """public (the seed: tasks get public IPs) or private (tasks reach AWS through NAT or endpoints)."""
+    private_subnet_cidrs: tuple[str, ...]
+    nat_gateways: str
+    vpc_endpoints: bool
+
+    @property
+    def private(self) -> bool:
+        return self.task_subnets == "private"
+
+
+@dataclass(frozen=True)
+class HttpsSettings:
+    certificate_arn: str
+    domain_name: str
+    hosted_zone_id: str | None
+
+
+@dataclass(frozen=True)
+class LoadBalancerSettings:
+    https: HttpsSettings | None
+    deletion_protection: bool
+    drop_invalid_header_fields: bool
+
+
+@dataclass(frozen=True)
+class AutoscalingSettings:
+    min_capacity: int
+    max_capacity: int
+    cpu_target_percent: int
+    memory_target_percent: int | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +99,10 @@ class ServiceSettings:
     health_check_path: str
     health_check_grace_period_seconds: int
     log_retention_days: int
+    read_only_root_filesystem: bool
+    container_health_check: bool
+    container_insights: bool
+    autoscaling: AutoscalingSettings | None
 
 
 # Starting tasks, two passing health checks, the traffic shift and draining the old tasks: a few
@@ -153,6 +188,7 @@ class DeploymentSettings:
 class ImageSettings:
     repository_force_delete: bool
     images_to_keep: int
+    tag_mutability: str
 
 
 @dataclass(frozen=True)
@@ -161,9 +197,16 @@ class StackSettings:
     region: str
     app_version: str
     network: NetworkSettings
+    load_balancer: LoadBalancerSettings
     service: ServiceSettings
     deployment: DeploymentSettings
     image: ImageSettings
+    owner: str
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags every AWS resource of the stack carries (through the provider's default tags)."""
+        return {"project": PROJECT_NAME, "stack": self.stack, "owner": self.owner}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +334,70 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
                                 f"allowed: zone names of region {region}, e.g. {region}a")
 
     public = _parse_subnet_cidrs(raw, "publicSubnetCidrs", ("10.0.1.0/24", "10.0.2.0/24"), vpc)
-    return NetworkSettings(vpc_cidr=str(vpc), availability_zones=zones, public_subnet_cidrs=public)
+    task_subnets = _parse_choice("taskSubnets", raw.text("taskSubnets"), "public",
+                                 {"public": "public", "private": "private"})
+    private_only = ("privateSubnetCidrs", "natGateways", "vpcEndpoints")
+    if task_subnets == "public":
+        for key in private_only:
+            if raw.is_set(key):
+                raise SettingsError(key, raw.value(key), "allowed only with taskSubnets: private")
+    private = _parse_subnet_cidrs(raw, "privateSubnetCidrs", ("10.0.11.0/24", "10.0.12.0/24"), vpc)
+    for cidr in private:
+        if any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(other)) for other in public):
+            raise SettingsError("privateSubnetCidrs", cidr, "allowed: CIDR blocks that do not overlap publicSubnetCidrs")
+    vpc_endpoints = _parse_bool("vpcEndpoints", raw.text("vpcEndpoints"), False)
+    nat_gateways = _parse_choice("natGateways", raw.text("natGateways"),
+                                 "None" if task_subnets == "public" or vpc_endpoints else "OnePerAz",
+                                 {name: name for name in ("None", "Single", "OnePerAz")})
+    if task_subnets == "private" and nat_gateways == "None" and not vpc_endpoints:
+        raise SettingsError("natGateways", nat_gateways, "allowed: Single or OnePerAz, or set vpcEndpoints: true "
+                                                         "(tasks in private subnets need one to pull their image)")
+    return NetworkSettings(
+        vpc_cidr=str(vpc),
+        availability_zones=zones,
+        public_subnet_cidrs=public,
+        task_subnets=task_subnets,
+        private_subnet_cidrs=private if task_subnets == "private" else (),
+        nat_gateways=nat_gateways,
+        vpc_endpoints=vpc_endpoints,
+    )
+
+
+# arn:aws:acm:<region>:<account>:certificate/<id>; an ALB takes certificates of its own region only.
+_CERTIFICATE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
+_DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
+def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
+    certificate_arn = raw.text("https.certificateArn")
+    domain_name = raw.text("https.domainName")
+    hosted_zone_id = raw.text("https.hostedZoneId")
+    https = None
+    if certificate_arn is None:
+        for key in ("https.domainName", "https.hostedZoneId"):
+            if raw.is_set(key):
+                raise SettingsError(key, raw.value(key), "allowed only with https.certificateArn")
+    else:
+        match = _CERTIFICATE_ARN_PATTERN.match(certificate_arn)
+        if not match:
+            raise SettingsError("https.certificateArn", certificate_arn,
+                                "allowed: an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>")
+        if match.group(1) != region:
+            raise SettingsError("https.certificateArn", certificate_arn,
+                                f"allowed: a certificate in the stack's region {region} (an ALB uses its own region's)")
+        if domain_name is None or not _DOMAIN_PATTERN.match(domain_name):
+            raise SettingsError("https.domainName", domain_name,
+                                "allowed: the DNS name the certificate covers, e.g. app.example.com "
+                                "(required with https.certificateArn)")
+        if hosted_zone_id is not None and not re.fullmatch(r"Z[A-Z0-9]{1,31}", hosted_zone_id):
+            raise SettingsError("https.hostedZoneId", hosted_zone_id, "allowed: a Route 53 hosted zone ID, e.g. Z0123456789ABC")
+        https = HttpsSettings(certificate_arn=certificate_arn, domain_name=domain_name, hosted_zone_id=hosted_zone_id)
+    return LoadBalancerSettings(
+        https=https,
+        deletion_protection=_parse_bool("albDeletionProtection", raw.text("albDeletionProtection"), False),
+        drop_invalid_header_fields=_parse_bool("albDropInvalidHeaderFields", raw.text("albDropInvalidHeaderFields"),
+                                               False),
+    )
 
 
 def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
@@ -319,8 +425,9 @@ def _parse_service(raw: _RawConfig) -> ServiceSettings:
     cpu = _parse_choice("cpu", raw.text("cpu"), 256, {str(c): c for c in FARGATE_MEMORY_BY_CPU})
     allowed_memory = FARGATE_MEMORY_BY_CPU[cpu]
     memory = _parse_choice("memory", raw.text("memory"), 512, {str(m): m for m in allowed_memory})
+    desired_count = _parse_int("desiredCount", raw.text("desiredCount"), 1, 1, 100)
     return ServiceSettings(
-        desired_count=_parse_int("desiredCount", raw.text("desiredCount"), 1, 1, 100),
+        desired_count=desired_count,
         cpu=cpu,
         memory=memory,
         # Below 1024 would need root in the container, which the image does not run as.
@@ -330,6 +437,36 @@ def _parse_service(raw: _RawConfig) -> ServiceSettings:
             "healthCheckGracePeriodSeconds", raw.text("healthCheckGracePeriodSeconds"), 30, 0, 2147483647),
         log_retention_days=_parse_choice("logRetentionDays", raw.text("logRetentionDays"), 7,
                                          {str(d): d for d in LOG_RETENTION_DAYS}),
+        read_only_root_filesystem=_parse_bool("readOnlyRootFilesystem", raw.text("readOnlyRootFilesystem"), False),
+        container_health_check=_parse_bool("containerHealthCheck", raw.text("containerHealthCheck"), False),
+        container_insights=_parse_bool("containerInsights", raw.text("containerInsights"), False),
+        autoscaling=_parse_autoscaling(raw, desired_count),
+    )
+
+
+def _parse_autoscaling(raw: _RawConfig, desired_count: int) -> AutoscalingSettings | None:
+    enabled = _parse_bool("autoscaling.enabled", raw.text("autoscaling.enabled"), False)
+    keys = ("autoscaling.minCapacity", "autoscaling.maxCapacity", "autoscaling.cpuTargetPercent",
+            "autoscaling.memoryTargetPercent")
+    if not enabled:
+        for key in keys:
+            if raw.is_set(key):
+                raise SettingsError(key, raw.value(key), "allowed only with autoscaling.enabled: true")
+        return None
+    minimum = _parse_int("autoscaling.minCapacity", raw.text("autoscaling.minCapacity"), desired_count, 1, 100)
+    maximum = _parse_int("autoscaling.maxCapacity", raw.text("autoscaling.maxCapacity"),
+                         max(minimum, desired_count) * 3, minimum, 100)
+    if not minimum <= desired_count <= maximum:
+        raise SettingsError("desiredCount", desired_count,
+                            f"allowed: from autoscaling.minCapacity {minimum} to autoscaling.maxCapacity {maximum}")
+    memory_text = raw.text("autoscaling.memoryTargetPercent")
+    return AutoscalingSettings(
+        min_capacity=minimum,
+        max_capacity=maximum,
+        cpu_target_percent=_parse_int("autoscaling.cpuTargetPercent", raw.text("autoscaling.cpuTargetPercent"),
+                                      60, 10, 95),
+        memory_target_percent=None if memory_text is None else
+        _parse_int("autoscaling.memoryTargetPercent", memory_text, 0, 10, 95),
     )
 
 
@@ -402,7 +539,17 @@ def _parse_image(raw: _RawConfig) -> ImageSettings:
         repository_force_delete=_parse_bool("imageRepositoryForceDelete",
                                             raw.text("imageRepositoryForceDelete"), True),
         images_to_keep=_parse_int("imagesToKeep", raw.text("imagesToKeep"), 10, 1, 1000),
+        tag_mutability=_parse_choice("imageTagMutability", raw.text("imageTagMutability"), "MUTABLE",
+                                     {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}),
     )
+
+
+def _parse_owner(raw: _RawConfig) -> str:
+    owner = raw.text("owner") or "unassigned"
+    # AWS tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
+    if not re.fullmatch(r"[\w .:/=+\-@]{1,256}", owner):
+        raise SettingsError("owner", owner, "allowed: a tag value (letters, digits, spaces, _ . : / = + - @)")
+    return owner
 
 
 def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) -> StackSettings:
@@ -421,9 +568,11 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) ->
         region=region,
         app_version=app_version,
         network=_parse_network(raw, region),
+        load_balancer=_parse_load_balancer(raw, region),
         service=service,
         deployment=_parse_deployment(raw, service.health_check_path),
         image=_parse_image(raw),
+        owner=_parse_owner(raw),
     )
     unknown = raw.unknown_keys()
     if unknown:

@@ -36,6 +36,10 @@ class LoadBalancerArgs:
     generated per stack) to the new revision before production traffic moves."""
     certificate_arn: str | None = None
     """When set, the rules live on an HTTPS:443 listener and HTTP:80 redirects to it."""
+    domain_name: str | None = None
+    """The name clients (and the smoke test) use with HTTPS; the certificate must cover it."""
+    hosted_zone_id: str | None = None
+    """When set, an alias record points domain_name at the ALB."""
     deletion_protection: bool = False
     drop_invalid_header_fields: bool = False
 
@@ -210,7 +214,20 @@ class LoadBalancer(pulumi.ComponentResource):
         self.green_target_group_arn_suffix = green.arn_suffix
         self.alb_arn_suffix = alb.arn_suffix
         self.dns_name = alb.dns_name
-        self.url = alb.dns_name.apply(lambda dns: f"{'https' if https else 'http'}://{dns}")
+        if args.domain_name is not None and args.hosted_zone_id is not None:
+            aws.route53.Record(
+                f"{name}-alias",
+                zone_id=args.hosted_zone_id,
+                name=args.domain_name,
+                type="A",
+                aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id,
+                                                     evaluate_target_health=True)],
+                opts=child,
+            )
+        if https and args.domain_name is not None:
+            self.url = pulumi.Output.from_input(f"https://{args.domain_name}")
+        else:
+            self.url = alb.dns_name.apply(lambda dns: f"http://{dns}")
         self.production_listener_rule_arn = production_rule.arn
         self.register_outputs({
             "url": self.url,

@@ -1,49 +1,97 @@
-"""Network: the VPC, its subnets in two availability zones, and their route to the internet."""
+"""Network: the VPC, its subnets in two availability zones, and their routes out."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_awsx as awsx
+
+# What a Fargate task needs to start without a NAT gateway: pull from ECR (API and registry) and
+# ship its logs through interface endpoints, and fetch the image layers from S3 (a gateway endpoint).
+INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs")
 
 
 @dataclass(frozen=True)
 class NetworkArgs:
     vpc_cidr: str
+    region: str
     availability_zones: Sequence[str]
     public_subnet_cidrs: Sequence[str]
     """One CIDR per availability zone, in the same order."""
+    private_subnet_cidrs: Sequence[str] = field(default_factory=list)
+    """Empty: no private subnets (the seed's layout)."""
+    nat_gateways: str = "None"
+    """None, Single or OnePerAz (awsx's NatGatewayStrategy)."""
+    vpc_endpoints: bool = False
 
 
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[Sequence[str]]
+    private_subnet_ids: pulumi.Output[Sequence[str]]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecs-bluegreen:index:Network", name, None, opts)
 
-        # awsx creates the internet gateway and each public subnet's 0.0.0.0/0 route, and public
-        # subnets map a public IPv4 address on launch.
+        subnet_specs = [awsx.ec2.SubnetSpecArgs(
+            type=awsx.ec2.SubnetType.PUBLIC, name="public", cidr_blocks=list(args.public_subnet_cidrs))]
+        if args.private_subnet_cidrs:
+            subnet_specs.append(awsx.ec2.SubnetSpecArgs(
+                type=awsx.ec2.SubnetType.PRIVATE, name="private", cidr_blocks=list(args.private_subnet_cidrs)))
+
+        # awsx creates the internet gateway and each public subnet's 0.0.0.0/0 route, maps a public
+        # IPv4 address on launch in public subnets, and routes private subnets through its NAT gateways.
+        # With the Auto endpoint strategy it attaches the S3 gateway endpoint to the route tables it
+        # creates (which this program cannot name before they exist).
         vpc = awsx.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.vpc_cidr,
             availability_zone_names=list(args.availability_zones),
             subnet_strategy=awsx.ec2.SubnetAllocationStrategy.AUTO,
-            subnet_specs=[
-                awsx.ec2.SubnetSpecArgs(
-                    type=awsx.ec2.SubnetType.PUBLIC,
-                    name="public",
-                    cidr_blocks=list(args.public_subnet_cidrs),
-                ),
-            ],
-            nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(strategy=awsx.ec2.NatGatewayStrategy.NONE),
+            subnet_specs=subnet_specs,
+            nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(strategy=awsx.ec2.NatGatewayStrategy(args.nat_gateways)),
+            vpc_endpoint_strategy=awsx.ec2.VpcEndpointStrategy.AUTO,
+            vpc_endpoint_specs=[awsx.ec2.VpcEndpointSpecArgs(
+                service_name=f"com.amazonaws.{args.region}.s3", vpc_endpoint_type="Gateway",
+            )] if args.vpc_endpoints else None,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        if args.vpc_endpoints:
+            self._interface_endpoints(name, args, vpc)
+
         self.vpc_id = vpc.vpc_id
         self.public_subnet_ids = vpc.public_subnet_ids
-        self.register_outputs({"vpc_id": self.vpc_id, "public_subnet_ids": self.public_subnet_ids})
+        self.private_subnet_ids = vpc.private_subnet_ids
+        self.register_outputs({
+            "vpc_id": self.vpc_id,
+            "public_subnet_ids": self.public_subnet_ids,
+            "private_subnet_ids": self.private_subnet_ids,
+        })
+
+    def _interface_endpoints(self, name: str, args: NetworkArgs, vpc: awsx.ec2.Vpc) -> None:
+        # Created here rather than through awsx so that they sit in the private subnets only (an
+        # interface endpoint takes one subnet per availability zone).
+        child = pulumi.ResourceOptions(parent=self)
+        endpoint_sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg", vpc_id=vpc.vpc_id, description="VPC interface endpoints: HTTPS from the VPC",
+            opts=child)
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-in-https", security_group_id=endpoint_sg.id, description="HTTPS from the VPC",
+            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=args.vpc_cidr, opts=child)
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=vpc.vpc_id,
+                service_name=f"com.amazonaws.{args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                subnet_ids=vpc.private_subnet_ids,
+                security_group_ids=[endpoint_sg.id],
+                private_dns_enabled=True,
+                opts=child,
+            )

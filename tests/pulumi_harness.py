@@ -53,6 +53,10 @@ class Registered:
     dependencies: list[str]
     custom_timeouts: dict[str, str]
     secret_inputs: set[str]
+    provider: str
+    """`<provider urn>::<provider id>` for a custom resource; empty means the default provider."""
+    providers: dict[str, str]
+    """Package -> provider reference, as passed to a (remote) component."""
 
     def __getitem__(self, key: str) -> Any:
         return self.inputs[key]
@@ -117,6 +121,7 @@ class _Mocks(pulumi.runtime.Mocks):
             outputs["arnSuffix"] = f"{short}/{args.name}/0123456789abcdef"
             if typ == "aws:lb/loadBalancer:LoadBalancer":
                 outputs["dnsName"] = f"{args.name}-123456.{self.region}.elb.amazonaws.com"
+                outputs["zoneId"] = "Z14GRHDCWA56QT"
         elif typ == "aws:ecr/repository:Repository":
             outputs["registryId"] = ACCOUNT_ID
             outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{args.name}"
@@ -169,6 +174,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             custom_timeouts={k: getattr(timeouts, k) for k in ("create", "update", "delete")
                              if getattr(timeouts, k)},
             secret_inputs=secret_paths,
+            provider=request.provider,
+            providers=dict(request.providers),
         ))
         return response
 

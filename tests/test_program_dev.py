@@ -253,8 +253,20 @@ def test_every_resource_is_parented_to_a_component(dev: ProgramRun) -> None:
     assert {c.type.rsplit(":", 1)[-1] for c in components.values()} == \
         {"Network", "LoadBalancer", "ContainerImage", "EcsBlueGreenService"}
     for resource in dev.resources:
-        if resource.urn not in components:
+        if resource.urn not in components and not resource.type.startswith("pulumi:providers:"):
             assert resource.parent in components, f"{resource.name} is not inside a component"
+
+
+def test_every_aws_resource_is_tagged_with_project_stack_and_owner(dev: ProgramRun) -> None:
+    provider = dev.one("pulumi:providers:aws")
+    assert provider["region"] == "ap-northeast-1"  # row 1
+    assert json.loads(provider["defaultTags"]) == {
+        "tags": {"project": "ecs-bluegreen", "stack": "dev", "owner": "unassigned"}}
+    reference = f"{provider.urn}::{provider.id}"
+    for resource in dev.resources:
+        if resource.type.startswith("aws:"):
+            assert resource.provider == reference, f"{resource.name} does not use the tagged provider"
+    assert dev.one("awsx:ec2:Vpc").providers["aws"] == reference
 
 
 def test_stack_outputs(dev: ProgramRun) -> None:

@@ -101,6 +101,22 @@ BAD_VALUES = [
     ("rollbackAlarms.target5xxThreshold", 0, "from 1 to"),
     ("rollbackAlarms.unhealthyHostsThreshold", 0, "from 1 to 1000"),
     ("rollbackAlarms.evaluationPeriods", 11, "from 1 to 10"),
+    ("taskSubnets", "isolated", "one of public, private"),
+    ("natGateways", "Single", "allowed only with taskSubnets: private"),
+    ("vpcEndpoints", True, "allowed only with taskSubnets: private"),
+    ("privateSubnetCidrs", ["10.0.11.0/24", "10.0.12.0/24"], "allowed only with taskSubnets: private"),
+    ("https.certificateArn", "arn:aws:iam::123456789012:server-certificate/x", "an ACM certificate ARN"),
+    ("https.domainName", "app.example.com", "allowed only with https.certificateArn"),
+    ("https.hostedZoneId", "Z0123", "allowed only with https.certificateArn"),
+    ("albDeletionProtection", "yes", "true or false"),
+    ("albDropInvalidHeaderFields", "1", "true or false"),
+    ("readOnlyRootFilesystem", "ro", "true or false"),
+    ("containerHealthCheck", "on", "true or false"),
+    ("containerInsights", "enhanced", "true or false"),
+    ("imageTagMutability", "IMMUTABLE_WITH_EXCLUSION", "one of MUTABLE, IMMUTABLE"),
+    ("autoscaling.enabled", "auto", "true or false"),
+    ("autoscaling.maxCapacity", 4, "allowed only with autoscaling.enabled: true"),
+    ("owner", "team<script>", "a tag value"),
 ]
 
 
@@ -121,7 +137,7 @@ def test_bad_value_is_rejected_naming_key_value_and_what_is_allowed(key: str, va
     assert f"config '{key}'" in message
     # A list is shown whole, or by the element at fault.
     shown = [str(item) for item in value] if isinstance(value, list) else [str(value)]
-    assert any(text in message for text in shown + [str(value)])
+    assert any(text in message for text in shown + [str(value), json.dumps(value)])
     assert allowed in message
 
 
@@ -192,3 +208,54 @@ def test_nested_values_may_be_strings_as_pulumi_config_set_path_stores_them() ->
     assert settings.deployment.smoke_test.enabled is True  # type: ignore[attr-defined]
     assert settings.deployment.smoke_test.max_attempts == 3  # type: ignore[attr-defined]
     assert settings.deployment.smoke_test.health_path == "/health", "defaults to the target group's health check"  # type: ignore[attr-defined]
+
+
+CERTIFICATE = "arn:aws:acm:ap-northeast-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+
+PROFILE_BAD_VALUES = [
+    ({"taskSubnets": "private", "natGateways": "None"}, "natGateways", "or set vpcEndpoints: true"),
+    ({"taskSubnets": "private", "natGateways": "Some"}, "natGateways", "one of None, Single, OnePerAz"),
+    ({"taskSubnets": "private", "privateSubnetCidrs": ["10.0.1.0/24", "10.0.12.0/24"]}, "privateSubnetCidrs",
+     "do not overlap publicSubnetCidrs"),
+    ({"taskSubnets": "private", "privateSubnetCidrs": ["10.9.1.0/24", "10.0.12.0/24"]}, "privateSubnetCidrs",
+     "inside vpcCidr"),
+    ({"https": {"certificateArn": CERTIFICATE.replace("ap-northeast-1", "us-east-1"), "domainName": "a.example.com"}},
+     "https.certificateArn", "in the stack's region ap-northeast-1"),
+    ({"https": {"certificateArn": CERTIFICATE}}, "https.domainName", "required with https.certificateArn"),
+    ({"https": {"certificateArn": CERTIFICATE, "domainName": "not a domain"}}, "https.domainName", "DNS name"),
+    ({"https": {"certificateArn": CERTIFICATE, "domainName": "a.example.com", "hostedZoneId": "zone"}},
+     "https.hostedZoneId", "Route 53 hosted zone ID"),
+    ({"autoscaling": {"enabled": True, "minCapacity": 3}}, "desiredCount", "from autoscaling.minCapacity 3"),
+    ({"desiredCount": 8, "autoscaling": {"enabled": True, "minCapacity": 2, "maxCapacity": 4}}, "desiredCount",
+     "to autoscaling.maxCapacity 4"),
+    ({"autoscaling": {"enabled": True, "minCapacity": 4, "maxCapacity": 2}}, "autoscaling.maxCapacity", "from 4 to 100"),
+    ({"autoscaling": {"enabled": True, "cpuTargetPercent": 99}}, "autoscaling.cpuTargetPercent", "from 10 to 95"),
+    ({"autoscaling": {"enabled": True, "memoryTargetPercent": 5}}, "autoscaling.memoryTargetPercent",
+     "from 10 to 95"),
+]
+
+
+@pytest.mark.parametrize(("values", "key", "allowed"), PROFILE_BAD_VALUES,
+                         ids=[f"{k}:{json.dumps(v)}" for v, k, _ in PROFILE_BAD_VALUES])
+def test_production_profile_rules(values: dict, key: str, allowed: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        parse(**values)
+    assert error.value.key == key
+    assert allowed in str(error.value)
+
+
+def test_private_tasks_default_to_a_nat_gateway_per_zone_unless_endpoints_are_on() -> None:
+    assert parse(taskSubnets="private").network.nat_gateways == "OnePerAz"  # type: ignore[attr-defined]
+    assert parse(taskSubnets="private", vpcEndpoints=True).network.nat_gateways == "None"  # type: ignore[attr-defined]
+    assert parse().network.nat_gateways == "None"  # type: ignore[attr-defined]
+    assert parse().network.private_subnet_cidrs == ()  # type: ignore[attr-defined]
+
+
+def test_prod_stack_file_is_the_production_profile() -> None:
+    settings = settings_for_stack_file("prod")
+    assert settings.network.private and settings.network.nat_gateways == "OnePerAz"
+    assert settings.load_balancer.https is not None
+    assert settings.service.desired_count >= 2
+    assert settings.service.autoscaling is not None and settings.service.autoscaling.min_capacity >= 2
+    assert settings.deployment.smoke_test.enabled and settings.deployment.rollback_alarms.enabled
+    assert settings.tags == {"project": "ecs-bluegreen", "stack": "prod", "owner": "platform-team"}

@@ -1,0 +1,164 @@
+"""Each component on its own, with arguments no stack file uses, so a component is correct for any
+caller and not just for the values `__main__.py` happens to pass."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from components.container_image import ContainerImage, ContainerImageArgs
+from components.ecs_blue_green_service import (
+    CONTAINER_NAME,
+    DeploymentStrategy,
+    EcsBlueGreenService,
+    EcsBlueGreenServiceArgs,
+    ManualApproval,
+)
+from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.network import Network, NetworkArgs
+from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
+from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
+from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
+from tests.pulumi_harness import run_component
+
+
+def test_network_lays_out_any_two_zones_and_cidrs() -> None:
+    run = run_component(lambda: Network("net", NetworkArgs(
+        vpc_cidr="172.20.0.0/16", region="eu-west-1", availability_zones=["eu-west-1b", "eu-west-1c"],
+        public_subnet_cidrs=["172.20.0.0/20", "172.20.16.0/20"],
+        private_subnet_cidrs=["172.20.128.0/20", "172.20.144.0/20"], nat_gateways="Single")), region="eu-west-1")
+    vpc = run.one("awsx:ec2:Vpc")
+    assert vpc.parent == run.one("ecs-bluegreen:index:Network").urn
+    assert vpc["cidrBlock"] == "172.20.0.0/16"
+    assert vpc["availabilityZoneNames"] == ["eu-west-1b", "eu-west-1c"]
+    assert [spec["cidrBlocks"] for spec in vpc["subnetSpecs"]] == [
+        ["172.20.0.0/20", "172.20.16.0/20"], ["172.20.128.0/20", "172.20.144.0/20"]]
+    assert vpc["natGateways"] == {"strategy": "Single"}
+    assert vpc["enableDnsHostnames"] is True and vpc["enableDnsSupport"] is True
+    assert "vpcEndpointSpecs" not in vpc.inputs
+    assert run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") == []
+
+
+def test_load_balancer_on_a_custom_port_with_test_rule_and_https() -> None:
+    run = run_component(lambda: LoadBalancer("lb", LoadBalancerArgs(
+        vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], container_port=9000, health_check_path="/ready",
+        deregistration_delay_seconds=5, test_traffic_header_name="X-Canary",
+        certificate_arn="arn:aws:acm:ap-northeast-1:111122223333:certificate/abc", domain_name="svc.example.org")))
+    component = run.one("ecs-bluegreen:index:LoadBalancer")
+    assert all(r.parent == component.urn for r in run.resources if r is not component)
+    for group in run.of_type("aws:lb/targetGroup:TargetGroup"):
+        assert (group["port"], group["healthCheck"]["path"], group["deregistrationDelay"]) == (9000, "/ready", 5)
+        assert group["vpcId"] == "vpc-1"
+    service_sg = run.one("aws:ec2/securityGroup:SecurityGroup", "service-sg")
+    [ingress] = [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                 if r["securityGroupId"] == service_sg.id]
+    assert (ingress["fromPort"], ingress["toPort"]) == (9000, 9000)
+    test_rule = run.one("aws:lb/listenerRule:ListenerRule", "test-rule")
+    assert test_rule["conditions"][0]["httpHeader"]["httpHeaderName"] == "X-Canary"
+    https = [listener for listener in run.of_type("aws:lb/listener:Listener") if listener["port"] == 443]
+    assert len(https) == 1 and test_rule["listenerArn"] == https[0].state["arn"]
+    assert run.of_type("aws:route53/record:Record") == []
+
+
+def test_container_image_honours_mutability_retention_and_version() -> None:
+    run = run_component(lambda: ContainerImage("img", ContainerImageArgs(
+        app_version="2024.06.01-rc.1", force_delete_repository=False, images_to_keep=3, tag_mutability="IMMUTABLE")))
+    repository = run.one("aws:ecr/repository:Repository")
+    assert (repository["imageTagMutability"], repository["forceDelete"]) == ("IMMUTABLE", False)
+    policy = json.loads(run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy")["policy"])
+    assert policy["rules"][0]["selection"]["countNumber"] == 3
+    image = run.one("docker:index/image:Image")
+    assert image["imageName"].endswith(":2024.06.01-rc.1")
+    assert image["build"]["args"] == {"APP_VERSION": "2024.06.01-rc.1"}
+
+
+def service_args(**overrides: object) -> EcsBlueGreenServiceArgs:
+    values: dict = dict(
+        region="us-east-2", app_version="v9", image_ref="repo@sha256:abc", cpu=1024, memory=2048,
+        container_port=9000, desired_count=3, subnet_ids=["subnet-a", "subnet-b"], security_group_id="sg-1",
+        assign_public_ip=False, blue_target_group_arn="arn:blue", green_target_group_arn="arn:green",
+        production_listener_rule_arn="arn:prod-rule", strategy=DeploymentStrategy("BLUE_GREEN", 0),
+        health_check_grace_period_seconds=60, log_retention_days=30, wait_for_steady_state=True,
+        rollout_timeout_minutes=42)
+    values.update(overrides)
+    return EcsBlueGreenServiceArgs(**values)
+
+
+def test_service_passes_its_arguments_through() -> None:
+    run = run_component(lambda: EcsBlueGreenService("svc", service_args(
+        test_listener_rule_arn="arn:test-rule", rollback_alarm_names=["a1", "a2"],
+        strategy=DeploymentStrategy("CANARY", 5, canary_percent=2.5, canary_bake_minutes=7),
+        manual_approval=ManualApproval(timeout_minutes=30, timeout_action="CONTINUE"),
+        desired_count_managed_by_autoscaling=True)), region="us-east-2")
+    service = run.one("aws:ecs/service:Service")
+    assert (service["desiredCount"], service["healthCheckGracePeriodSeconds"]) == (3, 60)
+    assert service["networkConfiguration"] == {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"],
+                                               "assignPublicIp": False}
+    [lb] = service["loadBalancers"]
+    assert (lb["targetGroupArn"], lb["containerName"], lb["containerPort"]) == ("arn:blue", CONTAINER_NAME, 9000)
+    advanced = lb["advancedConfiguration"]
+    assert (advanced["alternateTargetGroupArn"], advanced["productionListenerRule"],
+            advanced["testListenerRule"]) == ("arn:green", "arn:prod-rule", "arn:test-rule")
+    assert service["deploymentConfiguration"] == {
+        "strategy": "CANARY", "bakeTimeInMinutes": "5",
+        "canaryConfiguration": {"canaryPercent": 2.5, "canaryBakeTimeInMinutes": "7"},
+        "lifecycleHooks": [{"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                            "timeoutConfiguration": {"timeoutInMinutes": "30", "action": "CONTINUE"}}]}
+    assert service["alarms"] == {"alarmNames": ["a1", "a2"], "enable": True, "rollback": True}
+    assert service.custom_timeouts == {"create": "42m", "update": "42m"}
+    assert service.ignore_changes == ["desiredCount"]
+    task = run.one("aws:ecs/taskDefinition:TaskDefinition")
+    assert (task["cpu"], task["memory"]) == ("1024", "2048")
+    [container] = json.loads(task["containerDefinitions"])
+    assert container["image"] == "repo@sha256:abc"
+    assert container["logConfiguration"]["options"]["awslogs-region"] == "us-east-2"
+    assert {"name": "PORT", "value": "9000"} in container["environment"]
+    assert container["readonlyRootFilesystem"] is False and "healthCheck" not in container
+    assert run.one("aws:cloudwatch/logGroup:LogGroup")["retentionInDays"] == 30
+
+
+def test_smoke_test_hook_on_its_own() -> None:
+    run = run_component(lambda: SmokeTestHook("hook", SmokeTestHookArgs(
+        base_url="https://svc.example.org", header_name="X-Canary", header_value="s3cret", expected_version="v9",
+        health_path="/ready", version_path="/about", max_attempts=3, callback_delay_seconds=20,
+        log_retention_days=14)))
+    function = run.one("aws:lambda/function:Function")
+    assert function["environment"]["variables"]["TEST_HEADER_NAME"] == "X-Canary"
+    assert run.one("aws:cloudwatch/logGroup:LogGroup")["retentionInDays"] == 14
+    assert {r.type for r in run.resources} == {
+        "ecs-bluegreen:index:SmokeTestHook", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy", "aws:lambda/function:Function"}
+
+
+def test_rollback_alarms_for_any_labels_and_thresholds() -> None:
+    run = run_component(lambda: RollbackAlarms("alarms", RollbackAlarmsArgs(
+        alb_arn_suffix="app/alb/1", target_group_arn_suffixes={"one": "targetgroup/one/1"},
+        target_5xx_threshold=50, unhealthy_hosts_threshold=3, evaluation_periods=5)))
+    alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert {(a["metricName"], a["threshold"], a["evaluationPeriods"]) for a in alarms} == {
+        ("HTTPCode_Target_5XX_Count", 50, 5), ("UnHealthyHostCount", 3, 5)}
+    assert all(a["dimensions"] == {"LoadBalancer": "app/alb/1", "TargetGroup": "targetgroup/one/1"} for a in alarms)
+
+
+def test_autoscaling_without_memory_tracks_cpu_only() -> None:
+    run = run_component(lambda: ServiceAutoscaling("scale", ServiceAutoscalingArgs(
+        cluster_name="c", service_name="s", min_capacity=1, max_capacity=4, cpu_target_percent=50)))
+    assert run.one("aws:appautoscaling/target:Target")["resourceId"] == "service/c/s"
+    [policy] = run.of_type("aws:appautoscaling/policy:Policy")
+    configuration = policy["targetTrackingScalingPolicyConfiguration"]
+    assert configuration["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
+    assert configuration["targetValue"] == 50
+
+
+def test_components_accept_a_provider_for_their_children() -> None:
+    def build() -> None:
+        provider = aws.Provider("tagged", region="ap-northeast-1")
+        RollbackAlarms("alarms", RollbackAlarmsArgs(
+            alb_arn_suffix="a", target_group_arn_suffixes={"x": "t"}, target_5xx_threshold=1,
+            unhealthy_hosts_threshold=1, evaluation_periods=1), opts=pulumi.ResourceOptions(providers=[provider]))
+
+    run = run_component(build)
+    provider = run.one("pulumi:providers:aws")
+    assert all(a.provider.startswith(provider.urn) for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))

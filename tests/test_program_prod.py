@@ -1,0 +1,161 @@
+"""The whole program on the `prod` stack (Pulumi.prod.yaml), under mocks: private tasks, HTTPS,
+capacity over two AZs with autoscaling, hardening, and tags."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH
+from components.load_balancer import TLS_POLICY
+from tests.pulumi_harness import ProgramRun, run_program
+
+SERVICE = "aws:ecs/service:Service"
+LISTENER = "aws:lb/listener:Listener"
+RULE = "aws:lb/listenerRule:ListenerRule"
+CERTIFICATE = "arn:aws:acm:ap-northeast-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def prod() -> ProgramRun:
+    return run_program("prod")
+
+
+def container_of(run: ProgramRun) -> dict[str, Any]:
+    [container] = json.loads(run.one("aws:ecs/taskDefinition:TaskDefinition")["containerDefinitions"])
+    return container
+
+
+def test_tasks_run_in_the_private_subnets_without_public_ips(prod: ProgramRun) -> None:
+    vpc = prod.one("awsx:ec2:Vpc")
+    assert vpc["subnetSpecs"] == [
+        {"type": "Public", "name": "public", "cidrBlocks": ["10.0.1.0/24", "10.0.2.0/24"]},
+        {"type": "Private", "name": "private", "cidrBlocks": ["10.0.11.0/24", "10.0.12.0/24"]},
+    ]
+    assert vpc["natGateways"] == {"strategy": "OnePerAz"}
+    network = prod.one(SERVICE)["networkConfiguration"]
+    assert network["subnets"] == vpc.state["privateSubnetIds"]
+    assert network["assignPublicIp"] is False
+    assert prod.one("aws:lb/loadBalancer:LoadBalancer")["subnets"] == vpc.state["publicSubnetIds"]
+
+
+def test_https_listener_carries_the_rules_and_http_redirects_to_it(prod: ProgramRun) -> None:
+    listeners = {listener["port"]: listener for listener in prod.of_type(LISTENER)}
+    assert set(listeners) == {80, 443}
+    https = listeners[443]
+    assert (https["protocol"], https["certificateArn"], https["sslPolicy"]) == ("HTTPS", CERTIFICATE, TLS_POLICY)
+    assert TLS_POLICY.startswith("ELBSecurityPolicy-TLS13")
+    assert listeners[80]["defaultActions"] == [{"type": "redirect", "redirect": {
+        "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
+    for rule in prod.of_type(RULE):
+        assert rule["listenerArn"] == https.state["arn"], f"{rule.name} must be on the HTTPS listener"
+    alb_sg = prod.one("aws:ec2/securityGroup:SecurityGroup", "alb-sg")
+    open_ports = sorted(r["fromPort"] for r in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                        if r["securityGroupId"] == alb_sg.id)
+    assert open_ports == [80, 443]
+
+
+def test_the_url_and_the_smoke_test_use_the_certificates_domain(prod: ProgramRun) -> None:
+    assert prod.outputs["url"] == "https://app.example.com"
+    [hook] = prod.one(SERVICE)["deploymentConfiguration"]["lifecycleHooks"]
+    assert json.loads(hook["hookDetails"])["baseUrl"] == "https://app.example.com"
+    assert prod.of_type("aws:route53/record:Record") == [], "no hosted zone configured: DNS is the user's"
+
+
+def test_a_hosted_zone_gets_an_alias_record_to_the_alb() -> None:
+    run = run_program("prod", https={"certificateArn": CERTIFICATE, "domainName": "app.example.com",
+                                     "hostedZoneId": "Z0123456789ABC"})
+    record = run.one("aws:route53/record:Record")
+    alb = run.one("aws:lb/loadBalancer:LoadBalancer")
+    assert (record["zoneId"], record["name"], record["type"]) == ("Z0123456789ABC", "app.example.com", "A")
+    assert record["aliases"] == [{"name": alb.state["dnsName"], "zoneId": alb.state["zoneId"],
+                                  "evaluateTargetHealth": True}]
+
+
+def test_two_tasks_with_cpu_and_memory_target_tracking(prod: ProgramRun) -> None:
+    service = prod.one(SERVICE)
+    assert service["desiredCount"] == 2
+    assert service.ignore_changes == ["desiredCount"], "autoscaling owns the count; the task definition is not ignored"
+    target = prod.one("aws:appautoscaling/target:Target")
+    cluster = prod.one("aws:ecs/cluster:Cluster")
+    assert target["resourceId"] == f"service/{cluster.state['name']}/{service.state['name']}"
+    assert (target["serviceNamespace"], target["scalableDimension"]) == ("ecs", "ecs:service:DesiredCount")
+    assert (target["minCapacity"], target["maxCapacity"]) == (2, 6)
+    policies = {
+        p["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]["predefinedMetricType"]:
+        p["targetTrackingScalingPolicyConfiguration"]["targetValue"]
+        for p in prod.of_type("aws:appautoscaling/policy:Policy")
+        if p["resourceId"] == target["resourceId"] and p["policyType"] == "TargetTrackingScaling"}
+    assert policies == {"ECSServiceAverageCPUUtilization": 60, "ECSServiceAverageMemoryUtilization": 75}
+
+
+def test_alb_is_protected_and_drops_invalid_headers(prod: ProgramRun) -> None:
+    alb = prod.one("aws:lb/loadBalancer:LoadBalancer")
+    assert alb["enableDeletionProtection"] is True
+    assert alb["dropInvalidHeaderFields"] is True
+
+
+def test_container_has_a_read_only_root_with_a_scratch_volume_and_a_health_check(prod: ProgramRun) -> None:
+    container = container_of(prod)
+    assert container["readonlyRootFilesystem"] is True
+    assert container["mountPoints"] == [{"sourceVolume": "scratch", "containerPath": CONTAINER_SCRATCH_PATH,
+                                         "readOnly": False}]
+    assert prod.one("aws:ecs/taskDefinition:TaskDefinition")["volumes"] == [{"name": "scratch"}]
+    assert container["healthCheck"]["command"] == ["CMD", "python", "/app/healthcheck.py"]
+    assert container["healthCheck"]["startPeriod"] <= 30
+
+
+def test_registry_tags_are_immutable_and_images_survive_a_destroy(prod: ProgramRun) -> None:
+    repository = prod.one("aws:ecr/repository:Repository")
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["forceDelete"] is False
+
+
+def test_every_safety_net_is_on(prod: ProgramRun) -> None:
+    service = prod.one(SERVICE)
+    assert service["alarms"]["rollback"] is True and len(service["alarms"]["alarmNames"]) == 4
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["loadBalancers"][0]["advancedConfiguration"]["testListenerRule"] == \
+        prod.one(RULE, "test-rule").state["arn"]
+    assert prod.one("aws:ecs/cluster:Cluster")["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+
+
+def test_every_aws_resource_is_tagged_with_the_prod_owner(prod: ProgramRun) -> None:
+    provider = prod.one("pulumi:providers:aws")
+    assert json.loads(provider["defaultTags"])["tags"] == {
+        "project": "ecs-bluegreen", "stack": "prod", "owner": "platform-team"}
+    reference = f"{provider.urn}::{provider.id}"
+    assert all(r.provider == reference for r in prod.resources if r.type.startswith("aws:"))
+
+
+def test_vpc_endpoints_replace_nat_for_private_tasks() -> None:
+    run = run_program("prod", natGateways="None", vpcEndpoints=True)
+    vpc = run.one("awsx:ec2:Vpc")
+    assert vpc["natGateways"] == {"strategy": "None"}
+    assert vpc["vpcEndpointStrategy"] == "Auto"
+    assert vpc["vpcEndpointSpecs"] == [{"serviceName": "com.amazonaws.ap-northeast-1.s3",
+                                        "vpcEndpointType": "Gateway"}]
+    endpoints = {e["serviceName"]: e for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert set(endpoints) == {f"com.amazonaws.ap-northeast-1.{s}" for s in ("ecr.api", "ecr.dkr", "logs")}
+    endpoint_sg = run.one("aws:ec2/securityGroup:SecurityGroup", "endpoints-sg")
+    for endpoint in endpoints.values():
+        assert endpoint["vpcEndpointType"] == "Interface" and endpoint["privateDnsEnabled"] is True
+        assert endpoint["subnetIds"] == vpc.state["privateSubnetIds"]
+        assert endpoint["securityGroupIds"] == [endpoint_sg.id]
+    [https_in] = [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                  if r["securityGroupId"] == endpoint_sg.id]
+    assert (https_in["fromPort"], https_in["toPort"], https_in["cidrIpv4"]) == (443, 443, "10.0.0.0/16")
+
+
+def test_prod_v2_rollout_changes_only_what_a_rollout_must() -> None:
+    from tests.test_rollout_invariant import changed_inputs
+
+    v1, v2 = run_program("prod", appVersion="v1"), run_program("prod", appVersion="v2")
+    changes = {urn.rsplit("::", 1)[-1]: keys for urn, keys in changed_inputs(v1, v2).items()}
+    assert changes == {
+        "app-image": {"imageName", "build"},
+        "app-task": {"containerDefinitions"},
+        "app-service": {"taskDefinition", "deploymentConfiguration"},
+    }
