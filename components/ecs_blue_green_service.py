@@ -10,21 +10,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import trust_policy
+
 CONTAINER_NAME = "flask-container"
 # ECS sends SIGTERM, waits this long, then SIGKILL; the app's server drains well within it.
 CONTAINER_STOP_TIMEOUT_SECONDS = 30
 # The one writable path when the root filesystem is read-only (gunicorn's worker heartbeat files).
 CONTAINER_SCRATCH_PATH = "/tmp"
 
-ECS_TRUST_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-})
-ECS_TASKS_TRUST_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-})
 
 
 @dataclass(frozen=True)
@@ -108,13 +101,13 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             f"{name}-logs", name_prefix=f"/ecs/{name}-", retention_in_days=args.log_retention_days, opts=child)
 
         execution_role = aws.iam.Role(
-            f"{name}-execution-role", assume_role_policy=ECS_TASKS_TRUST_POLICY,
+            f"{name}-execution-role", assume_role_policy=trust_policy("ecs-tasks.amazonaws.com"),
             description="Lets ECS pull the image from ECR and write container logs", opts=child)
         execution_policy = aws.iam.RolePolicyAttachment(
             f"{name}-execution-policy", role=execution_role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy", opts=child)
         infrastructure_role = aws.iam.Role(
-            f"{name}-infrastructure-role", assume_role_policy=ECS_TRUST_POLICY,
+            f"{name}-infrastructure-role", assume_role_policy=trust_policy("ecs.amazonaws.com"),
             description="Lets ECS shift listener rule weights and target groups during blue/green deployments",
             opts=child)
         infrastructure_policy = aws.iam.RolePolicyAttachment(

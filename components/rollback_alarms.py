@@ -31,40 +31,32 @@ class RollbackAlarms(pulumi.ComponentResource):
         super().__init__("ecs-bluegreen:index:RollbackAlarms", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
+        # (name suffix, what it means, metric, statistic, threshold, breaching datapoints needed)
+        watched = [
+            ("target-5xx", "targets answer HTTP 5xx", "HTTPCode_Target_5XX_Count", "Sum",
+             args.target_5xx_threshold, 1),
+            ("unhealthy-hosts", "has unhealthy targets", "UnHealthyHostCount", "Maximum",
+             args.unhealthy_hosts_threshold, args.evaluation_periods),
+        ]
         alarms: list[aws.cloudwatch.MetricAlarm] = []
         for label, target_group in args.target_group_arn_suffixes.items():
-            dimensions = {"LoadBalancer": args.alb_arn_suffix, "TargetGroup": target_group}
-            alarms.append(aws.cloudwatch.MetricAlarm(
-                f"{name}-{label}-target-5xx",
-                alarm_description=f"The {label} target group's targets answer HTTP 5xx: roll the deployment back",
-                namespace="AWS/ApplicationELB",
-                metric_name="HTTPCode_Target_5XX_Count",
-                dimensions=dimensions,
-                statistic="Sum",
-                period=PERIOD_SECONDS,
-                evaluation_periods=args.evaluation_periods,
-                datapoints_to_alarm=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                threshold=args.target_5xx_threshold,
-                # No requests means no errors (an idle or drained target group must not alarm).
-                treat_missing_data="notBreaching",
-                opts=child,
-            ))
-            alarms.append(aws.cloudwatch.MetricAlarm(
-                f"{name}-{label}-unhealthy-hosts",
-                alarm_description=f"The {label} target group has unhealthy targets: roll the deployment back",
-                namespace="AWS/ApplicationELB",
-                metric_name="UnHealthyHostCount",
-                dimensions=dimensions,
-                statistic="Maximum",
-                period=PERIOD_SECONDS,
-                evaluation_periods=args.evaluation_periods,
-                datapoints_to_alarm=args.evaluation_periods,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                threshold=args.unhealthy_hosts_threshold,
-                treat_missing_data="notBreaching",
-                opts=child,
-            ))
+            for suffix, meaning, metric, statistic, threshold, datapoints in watched:
+                alarms.append(aws.cloudwatch.MetricAlarm(
+                    f"{name}-{label}-{suffix}",
+                    alarm_description=f"The {label} target group {meaning}: roll the deployment back",
+                    namespace="AWS/ApplicationELB",
+                    metric_name=metric,
+                    dimensions={"LoadBalancer": args.alb_arn_suffix, "TargetGroup": target_group},
+                    statistic=statistic,
+                    period=PERIOD_SECONDS,
+                    evaluation_periods=args.evaluation_periods,
+                    datapoints_to_alarm=datapoints,
+                    comparison_operator="GreaterThanOrEqualToThreshold",
+                    threshold=threshold,
+                    # No requests, or no targets, means nothing wrong: an idle or drained group must not alarm.
+                    treat_missing_data="notBreaching",
+                    opts=child,
+                ))
 
         self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms])
         self.register_outputs({"alarm_names": self.alarm_names})

@@ -3,12 +3,13 @@ through the test listener rule before production traffic moves (code: hooks/smok
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+
+from components.iam import allow, trust_policy
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "hooks" / "smoke_test" / "handler.py"
 # Two requests of at most this long each per invocation; the function's timeout leaves room for both.
@@ -47,22 +48,14 @@ class SmokeTestHook(pulumi.ComponentResource):
         function_role = aws.iam.Role(
             f"{name}-function-role",
             description="Lets the smoke-test hook write its logs, and nothing else",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                               "Action": "sts:AssumeRole"}],
-            }),
+            assume_role_policy=trust_policy("lambda.amazonaws.com"),
             opts=child,
         )
         # The log group exists before the function, so it needs no logs:CreateLogGroup.
         logs_policy = aws.iam.RolePolicy(
             f"{name}-function-logs",
             role=function_role.id,
-            policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                               "Resource": log_group.arn.apply(lambda arn: f"{arn}:*")}],
-            }),
+            policy=allow(["logs:CreateLogStream", "logs:PutLogEvents"], log_group.arn.apply(lambda arn: f"{arn}:*")),
             opts=child,
         )
         function = aws.lambda_.Function(
@@ -88,20 +81,13 @@ class SmokeTestHook(pulumi.ComponentResource):
         invoke_role = aws.iam.Role(
             f"{name}-invoke-role",
             description="Lets ECS invoke the smoke-test hook during deployments",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
-                               "Action": "sts:AssumeRole"}],
-            }),
+            assume_role_policy=trust_policy("ecs.amazonaws.com"),
             opts=child,
         )
         invoke_policy = aws.iam.RolePolicy(
             f"{name}-invoke",
             role=invoke_role.id,
-            policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function.arn}],
-            }),
+            policy=allow("lambda:InvokeFunction", function.arn),
             opts=child,
         )
 

@@ -139,10 +139,11 @@ def test_rollback_alarms_watch_5xx_and_unhealthy_hosts_of_both_target_groups(saf
         assert alarm["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["treatMissingData"] == "notBreaching"
         assert alarm["period"] == 60 and alarm["evaluationPeriods"] == 2
-        seen.add((group.name, alarm["metricName"], alarm["statistic"], alarm["threshold"]))
+        seen.add((group.name, alarm["metricName"], alarm["statistic"], alarm["threshold"], alarm["datapointsToAlarm"]))
+    # One bad minute of 5xx is enough; unhealthy hosts must persist (a task replaced once is normal).
     assert seen == {
-        ("app-blue", "HTTPCode_Target_5XX_Count", "Sum", 5), ("app-green", "HTTPCode_Target_5XX_Count", "Sum", 5),
-        ("app-blue", "UnHealthyHostCount", "Maximum", 1), ("app-green", "UnHealthyHostCount", "Maximum", 1),
+        ("app-blue", "HTTPCode_Target_5XX_Count", "Sum", 5, 1), ("app-green", "HTTPCode_Target_5XX_Count", "Sum", 5, 1),
+        ("app-blue", "UnHealthyHostCount", "Maximum", 1, 2), ("app-green", "UnHealthyHostCount", "Maximum", 1, 2),
     }
 
 
