@@ -13,6 +13,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -21,21 +22,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _listener(port: int) -> tuple[str, int] | None:
-    """(local address, accept queue length) of the TCP listener at `port` on this host, if any.
+PROC_NET_TCP_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
+
+
+def tcp_listener(tables: str, port: int) -> tuple[str, int] | None:
+    """(local address, accept queue length) of the TCP listener at `port`, if any, read from the
+    text of Linux's /proc/net/tcp and /proc/net/tcp6 tables.
 
     The accept queue holds connections the kernel completed that the server has not accepted yet
     (Linux reports it as the rx_queue of a LISTEN socket).
     """
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as rows:
-            next(rows)
-            for row in rows:
-                fields = row.split()
-                local_address, state, queues = fields[1], fields[3], fields[4]
-                address, listen_port = local_address.rsplit(":", 1)
-                if state == "0A" and int(listen_port, 16) == port:
-                    return _address(address), int(queues.split(":")[1], 16)
+    for row in tables.splitlines():
+        fields = row.split()
+        if len(fields) < 5 or fields[0] == "sl":  # the header line of each table
+            continue
+        local_address, state, queues = fields[1], fields[3], fields[4]
+        address, listen_port = local_address.rsplit(":", 1)
+        if state == "0A" and int(listen_port, 16) == port:
+            return _address(address), int(queues.split(":")[1], 16)
     return None
 
 
@@ -47,13 +51,18 @@ def _address(hex_address: str) -> str:
     return socket.inet_ntop(socket.AF_INET6, b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
 
 
+def _host_listener(port: int) -> tuple[str, int] | None:
+    return tcp_listener("".join(Path(table).read_text() for table in PROC_NET_TCP_TABLES), port)
+
+
 def accept_queue_length(port: int) -> int | None:
-    listener = _listener(port)
+    """The accept queue length of the listener at `port` on this host; None if nothing listens."""
+    listener = _host_listener(port)
     return None if listener is None else listener[1]
 
 
 def listening_address(port: int) -> str | None:
-    listener = _listener(port)
+    listener = _host_listener(port)
     return None if listener is None else listener[0]
 
 
@@ -97,10 +106,14 @@ def _read(response: http.client.HTTPResponse) -> Response:
 class InFlightRequests:
     """`count` concurrent GETs of `path`, each sent in two parts around the moment the server stops."""
 
-    def __init__(self, port: int, path: str, count: int) -> None:
+    def __init__(self, port: int, path: str, count: int,
+                 accept_queue: Callable[[], int | None] | None = None) -> None:
+        """`accept_queue` reads the listener's accept queue length where the server runs (by
+        default on this host, from its /proc)."""
         self.port = port
         self.path = path
         self.count = count
+        self._accept_queue = accept_queue or (lambda: accept_queue_length(port))
         self._sockets: list[socket.socket] = []
 
     def begin(self, timeout: float = 10) -> None:
@@ -110,7 +123,7 @@ class InFlightRequests:
             connection = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
             self._sockets.append(connection)
             connection.sendall(head)
-        wait_until(lambda: accept_queue_length(self.port) == 0, timeout,
+        wait_until(lambda: self._accept_queue() == 0, timeout,
                    f"the server accepted all {self.count} connections on port {self.port}")
 
     def complete(self) -> list[Response | str]:

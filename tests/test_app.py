@@ -6,6 +6,7 @@ the build context directory, with PORT and APP_VERSION set the way the ECS task 
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import runpy
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,6 +195,25 @@ def test_healthcheck_fails_when_nothing_listens() -> None:
     result = run_healthcheck(free_port())
     assert result.returncode == 1
     assert "unhealthy" in result.stderr
+
+
+class _Unavailable(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_error(503)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_healthcheck_fails_when_the_server_answers_an_error() -> None:
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable) as unavailable:
+        threading.Thread(target=unavailable.serve_forever, daemon=True).start()
+        try:
+            result = run_healthcheck(unavailable.server_address[1])
+        finally:
+            unavailable.shutdown()
+    assert result.returncode == 1
+    assert "answered 503" in result.stderr
 
 
 def test_healthcheck_fails_within_two_seconds_when_the_server_never_answers() -> None:

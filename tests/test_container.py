@@ -29,7 +29,8 @@ from components.container_image import APP_DIR, DOCKERFILE, IMAGE_PLATFORM, imag
 from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH, CONTAINER_STOP_TIMEOUT_SECONDS
 from settings import settings_for_stack_file
 from tests.container_engine import Engine, EngineUnavailable, docker_engine, stand_in_base_image
-from tests.inflight_requests import InFlightRequests, Response, free_port, get, wait_until
+from tests.inflight_requests import (PROC_NET_TCP_TABLES, InFlightRequests, Response, free_port, get, tcp_listener,
+                                     wait_until)
 
 pytestmark = pytest.mark.container
 
@@ -115,6 +116,11 @@ class Container:
     def exec(self, *command: str) -> subprocess.CompletedProcess[str]:
         return self.engine.docker("exec", self.name, *command, check=False, timeout=30)
 
+    def accept_queue_length(self, port: int) -> int | None:
+        """Read inside the container, so it works wherever the engine runs (e.g. in a VM)."""
+        listener = tcp_listener(self.exec("cat", *PROC_NET_TCP_TABLES).stdout, port)
+        return None if listener is None else listener[1]
+
     def state(self) -> dict[str, Any]:
         return json.loads(self.engine.docker("inspect", "--format", "{{json .State}}", self.name).stdout)
 
@@ -197,7 +203,7 @@ def test_run_as_the_task_definition_runs_it_the_container_health_check_passes(as
 def test_docker_stop_lets_in_flight_requests_finish_and_exits_zero(engine: Engine, image: str) -> None:
     container, port = served_on_host(engine, image)
     try:
-        requests = InFlightRequests(port, "/", IN_FLIGHT_REQUESTS)
+        requests = InFlightRequests(port, "/", IN_FLIGHT_REQUESTS, lambda: container.accept_queue_length(port))
         requests.begin()
         started = time.monotonic()
         # Like ECS: SIGTERM, then SIGKILL once the stop timeout has passed.
