@@ -110,8 +110,9 @@ class ServiceSettings:
 ROLLOUT_OVERHEAD_MINUTES = 30
 
 STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
-# HTTP header names are RFC 7230 tokens; ALB allows at most 40 characters.
-_HEADER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$")
+# Letters, digits and '-': an ALB that drops invalid header fields drops any other name (so the test
+# rule would never match); ALB conditions allow at most 40 characters.
+_HEADER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,8 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
             raise SettingsError("availabilityZones", list(zones),
                                 f"allowed: zone names of region {region}, e.g. {region}a")
 
-    public = _parse_subnet_cidrs(raw, "publicSubnetCidrs", ("10.0.1.0/24", "10.0.2.0/24"), vpc)
+    public = _parse_subnet_cidrs(raw, "publicSubnetCidrs", ("10.0.1.0/24", "10.0.2.0/24"), vpc,
+                                 smallest=27, why="an ALB needs /27 subnets or larger")
     task_subnets = _parse_choice("taskSubnets", raw.text("taskSubnets"), "public",
                                  {"public": "public", "private": "private"})
     private_only = ("privateSubnetCidrs", "natGateways", "vpcEndpoints")
@@ -401,7 +403,8 @@ def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
 
 
 def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
-                        vpc: ipaddress.IPv4Network) -> tuple[str, ...]:
+                        vpc: ipaddress.IPv4Network, smallest: int = 28, why: str = "an AWS subnet limit",
+                        ) -> tuple[str, ...]:
     cidrs = _parse_string_list(key, raw.text(key), default)
     if len(cidrs) != 2:
         raise SettingsError(key, list(cidrs), "allowed: two CIDR blocks, one per availability zone")
@@ -413,8 +416,8 @@ def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
             raise SettingsError(key, cidr, "allowed: IPv4 CIDR blocks such as 10.0.1.0/24") from None
         if not network.subnet_of(vpc):
             raise SettingsError(key, cidr, f"allowed: CIDR blocks inside vpcCidr {vpc}")
-        if not 16 <= network.prefixlen <= 28:
-            raise SettingsError(key, cidr, "allowed: a prefix length from /16 to /28 (an AWS subnet limit)")
+        if not 16 <= network.prefixlen <= smallest:
+            raise SettingsError(key, cidr, f"allowed: a prefix length from /16 to /{smallest} ({why})")
         networks.append(network)
     if networks[0].overlaps(networks[1]):
         raise SettingsError(key, list(cidrs), "allowed: CIDR blocks that do not overlap")
@@ -507,7 +510,8 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
                             "(they reach the new revision through the test listener rule)")
     if not _HEADER_NAME_PATTERN.match(test_traffic.header_name) or test_traffic.header_name.lower() == "host":
         raise SettingsError("testTraffic.headerName", test_traffic.header_name,
-                            "allowed: an HTTP header name of at most 40 characters, other than Host")
+                            "allowed: an HTTP header name of letters, digits and '-', at most 40 characters, "
+                            "other than Host")
 
     return DeploymentSettings(
         strategy=strategy,
@@ -574,6 +578,12 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) ->
         image=_parse_image(raw),
         owner=_parse_owner(raw),
     )
+    https = settings.load_balancer.https
+    if https is not None and https.hosted_zone_id is None and settings.deployment.smoke_test.enabled:
+        raise SettingsError("https.hostedZoneId", None,
+                            "required while smokeTest.enabled is true with HTTPS: the smoke test calls "
+                            f"https://{https.domain_name} in the very first deployment, so this stack must create "
+                            "its DNS record")
     unknown = raw.unknown_keys()
     if unknown:
         raise SettingsError(unknown[0], raw.value(unknown[0]),

@@ -63,7 +63,8 @@ class ContainerImage(pulumi.ComponentResource):
             opts=child,
         )
 
-        credentials = aws.ecr.get_authorization_token_output(registry_id=repository.registry_id)
+        credentials = aws.ecr.get_authorization_token_output(
+            registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
         image = docker.Image(
             f"{name}-image",
             image_name=repository.repository_url.apply(lambda url: f"{url}:{args.app_version}"),

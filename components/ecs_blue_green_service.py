@@ -88,7 +88,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 name="containerInsights", value="enabled" if args.container_insights else "disabled")],
             opts=child,
         )
-        aws.ecs.ClusterCapacityProviders(
+        capacity_providers = aws.ecs.ClusterCapacityProviders(
             f"{name}-fargate-only",
             cluster_name=cluster.name,
             capacity_providers=["FARGATE"],
@@ -112,12 +112,13 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             opts=child)
         infrastructure_policy = aws.iam.RolePolicyAttachment(
             f"{name}-infrastructure-policy", role=infrastructure_role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+            policy_arn="arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
             opts=child)
 
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
-            family=f"{name}-task",
+            # Per stack, so that dev and prod in one account do not share a family's revisions.
+            family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(args.cpu),
@@ -125,6 +126,9 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"),
             execution_role_arn=execution_role.arn,
+            # Keep old revisions registered: ECS rolls back to the previous revision, and an
+            # INACTIVE one cannot be deployed again.
+            skip_destroy=True,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="scratch")] if args.read_only_root_filesystem else [],
             container_definitions=pulumi.Output.all(args.image_ref, log_group.name).apply(
                 lambda values: json.dumps([self._container_definition(args, image=values[0], log_group=values[1])])),
@@ -191,9 +195,10 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             wait_for_steady_state=args.wait_for_steady_state,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                # ECS validates the infrastructure role when the service is created, and tasks need
-                # the execution role's policy to pull the image.
-                depends_on=[infrastructure_policy, execution_policy],
+                # ECS validates the infrastructure role when the service is created, tasks need the
+                # execution role's policy to pull the image, and ECS rejects a capacity provider
+                # strategy naming a provider the cluster does not have yet.
+                depends_on=[infrastructure_policy, execution_policy, capacity_providers],
                 custom_timeouts=pulumi.CustomTimeouts(
                     create=f"{args.rollout_timeout_minutes}m", update=f"{args.rollout_timeout_minutes}m",
                 ) if args.wait_for_steady_state else None,

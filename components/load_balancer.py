@@ -214,8 +214,11 @@ class LoadBalancer(pulumi.ComponentResource):
         self.green_target_group_arn_suffix = green.arn_suffix
         self.alb_arn_suffix = alb.arn_suffix
         self.dns_name = alb.dns_name
+        self.url = alb.dns_name.apply(lambda dns: f"http://{dns}")
+        if https and args.domain_name is not None:
+            self.url = pulumi.Output.from_input(f"https://{args.domain_name}")
         if args.domain_name is not None and args.hosted_zone_id is not None:
-            aws.route53.Record(
+            record = aws.route53.Record(
                 f"{name}-alias",
                 zone_id=args.hosted_zone_id,
                 name=args.domain_name,
@@ -224,10 +227,8 @@ class LoadBalancer(pulumi.ComponentResource):
                                                      evaluate_target_health=True)],
                 opts=child,
             )
-        if https and args.domain_name is not None:
-            self.url = pulumi.Output.from_input(f"https://{args.domain_name}")
-        else:
-            self.url = alb.dns_name.apply(lambda dns: f"http://{dns}")
+            # Whatever uses the URL (the smoke test's hook details, hence the service) waits for the name.
+            self.url = pulumi.Output.all(self.url, record.fqdn).apply(lambda values: values[0])
         self.production_listener_rule_arn = production_rule.arn
         self.register_outputs({
             "url": self.url,

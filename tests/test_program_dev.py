@@ -149,6 +149,8 @@ def test_cluster_is_fargate_only(dev: ProgramRun) -> None:  # row 19
 
 def test_task_definition_is_the_seeds(dev: ProgramRun) -> None:  # rows 20-22
     task = dev.one(TASK_DEFINITION)
+    assert task["family"] == "ecs-bluegreen-dev-app", "one family per stack"
+    assert task["skipDestroy"] is True, "old revisions stay registered so ECS can roll back to them"
     assert task["requiresCompatibilities"] == ["FARGATE"]
     assert task["networkMode"] == "awsvpc"
     assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
@@ -216,8 +218,8 @@ def test_service_load_balancer_is_blue_primary_green_alternate_on_the_production
         {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]
     [attachment] = [a for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                     if a["role"] == role.state["name"]]
-    assert attachment["policyArn"] == \
-        "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+    # AWS managed policy reference: this one has no service-role/ path (the execution policy has).
+    assert attachment["policyArn"] == "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 
 def test_service_waits_for_the_rollout_with_a_timeout_sized_from_the_bake_time(dev: ProgramRun) -> None:
@@ -244,6 +246,7 @@ def test_service_waits_for_its_roles_policies_and_ignores_nothing_it_deploys(dev
     service = dev.one(SERVICE)
     attachments = {a.urn for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     assert attachments <= set(service.dependencies)
+    assert dev.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").urn in service.dependencies
     assert "taskDefinition" not in service.ignore_changes
     assert service.ignore_changes == []
 

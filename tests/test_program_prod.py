@@ -57,21 +57,24 @@ def test_https_listener_carries_the_rules_and_http_redirects_to_it(prod: Program
     assert open_ports == [80, 443]
 
 
-def test_the_url_and_the_smoke_test_use_the_certificates_domain(prod: ProgramRun) -> None:
+def test_the_domain_points_at_the_alb_before_the_smoke_test_uses_it(prod: ProgramRun) -> None:
     assert prod.outputs["url"] == "https://app.example.com"
-    [hook] = prod.one(SERVICE)["deploymentConfiguration"]["lifecycleHooks"]
-    assert json.loads(hook["hookDetails"])["baseUrl"] == "https://app.example.com"
-    assert prod.of_type("aws:route53/record:Record") == [], "no hosted zone configured: DNS is the user's"
-
-
-def test_a_hosted_zone_gets_an_alias_record_to_the_alb() -> None:
-    run = run_program("prod", https={"certificateArn": CERTIFICATE, "domainName": "app.example.com",
-                                     "hostedZoneId": "Z0123456789ABC"})
-    record = run.one("aws:route53/record:Record")
-    alb = run.one("aws:lb/loadBalancer:LoadBalancer")
-    assert (record["zoneId"], record["name"], record["type"]) == ("Z0123456789ABC", "app.example.com", "A")
+    record = prod.one("aws:route53/record:Record")
+    alb = prod.one("aws:lb/loadBalancer:LoadBalancer")
+    assert (record["zoneId"], record["name"], record["type"]) == ("Z0000000000EXAMPLE", "app.example.com", "A")
     assert record["aliases"] == [{"name": alb.state["dnsName"], "zoneId": alb.state["zoneId"],
                                   "evaluateTargetHealth": True}]
+    service = prod.one(SERVICE)
+    [hook] = service["deploymentConfiguration"]["lifecycleHooks"]
+    assert json.loads(hook["hookDetails"])["baseUrl"] == "https://app.example.com"
+    assert record.urn in service.dependencies, "the first deployment's smoke test needs the name to resolve"
+
+
+def test_https_without_a_smoke_test_leaves_dns_to_the_user() -> None:
+    run = run_program("prod", smokeTest={"enabled": False},
+                      https={"certificateArn": CERTIFICATE, "domainName": "app.example.com"})
+    assert run.of_type("aws:route53/record:Record") == []
+    assert run.outputs["url"] == "https://app.example.com"
 
 
 def test_two_tasks_with_cpu_and_memory_target_tracking(prod: ProgramRun) -> None:
