@@ -126,8 +126,8 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"),
             execution_role_arn=execution_role.arn,
-            # Keep old revisions registered: ECS rolls back to the previous revision, and an
-            # INACTIVE one cannot be deployed again.
+            # Keep old revisions ACTIVE: a rollback (alarm, hook, circuit breaker, `ops rollback`)
+            # redeploys the previous revision, which Pulumi would otherwise deregister on replace.
             skip_destroy=True,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="scratch")] if args.read_only_root_filesystem else [],
             container_definitions=pulumi.Output.all(args.image_ref, log_group.name).apply(
