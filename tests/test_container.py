@@ -38,6 +38,7 @@ SKIP_VARIABLE = "SKIP_CONTAINER_TESTS"
 BASE_IMAGE_VARIABLE = "CONTAINER_TEST_BASE_IMAGE"
 APP_VERSION = "v-container-test"
 IMAGE_TAG = "ecs-bluegreen-app:container-test"
+CONTAINER_PREFIX = "ecs-bluegreen-test-"
 # Docker passes these to a build without an ARG in the Dockerfile and keeps them out of the image.
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
 # The command the task definition's container health check runs.
@@ -71,6 +72,11 @@ def engine(say: Callable[[str], None]) -> Iterator[Engine]:
         pytest.skip(f"{SKIP_VARIABLE}=1: the image was not built or run")
     try:
         with docker_engine(say) as found:
+            # Containers a killed run left behind (each is a full copy of the image on vfs).
+            leftovers = found.docker("ps", "--all", "--quiet", "--filter", f"name={CONTAINER_PREFIX}",
+                                     "--filter", "status=created", "--filter", "status=exited").stdout.split()
+            if leftovers:
+                found.docker("rm", "--volumes", *leftovers)
             yield found
     except EngineUnavailable as error:
         pytest.fail(f"no Docker engine for the container test: {error} (set {SKIP_VARIABLE}=1 to skip it)",
@@ -93,9 +99,12 @@ def image(engine: Engine, say: Callable[[str], None]) -> str:
     command = ["build", "--platform", IMAGE_PLATFORM, "--network", "host", "--file", str(DOCKERFILE),
                "--tag", IMAGE_TAG, *(f"--build-arg={name}={value}" for name, value in build_args.items()),
                str(APP_DIR)]
+    previous = engine.docker("image", "inspect", "--format", "{{.Id}}", IMAGE_TAG, check=False).stdout.strip()
     result = engine.docker(*command, timeout=900, check=False)
     if result.returncode != 0:
         pytest.fail(f"docker build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}", pytrace=False)
+    if previous and previous != inspect_image(engine, IMAGE_TAG)["Id"]:
+        engine.docker("image", "rm", previous, check=False)  # the last run's build, now untagged
     return IMAGE_TAG
 
 
@@ -106,8 +115,12 @@ def inspect_image(engine: Engine, image: str) -> dict[str, Any]:
 class Container:
     def __init__(self, engine: Engine, image: str, *run_options: str) -> None:
         self.engine = engine
-        self.name = f"ecs-bluegreen-test-{os.getpid()}-{next(_names)}"
-        engine.docker("run", "--detach", "--name", self.name, "--platform", IMAGE_PLATFORM, *run_options, image)
+        self.name = f"{CONTAINER_PREFIX}{os.getpid()}-{next(_names)}"
+        try:
+            engine.docker("run", "--detach", "--name", self.name, "--platform", IMAGE_PLATFORM, *run_options, image)
+        except RuntimeError:
+            self.remove()  # a container that failed to start still exists
+            raise
 
     def logs(self) -> str:
         result = self.engine.docker("logs", self.name, check=False)
