@@ -17,6 +17,8 @@ CONTAINER_NAME = "flask-container"
 CONTAINER_STOP_TIMEOUT_SECONDS = 30
 # The one writable path when the root filesystem is read-only (gunicorn's worker heartbeat files).
 CONTAINER_SCRATCH_PATH = "/tmp"
+# The container health check (prod): the image ships this script; exit 0 iff /health answers 200.
+CONTAINER_HEALTH_CHECK_COMMAND = ("python", "/app/healthcheck.py")
 
 
 
@@ -251,7 +253,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 {"sourceVolume": "scratch", "containerPath": CONTAINER_SCRATCH_PATH, "readOnly": False}]
         if args.container_health_check:
             definition["healthCheck"] = {
-                "command": ["CMD", "python", "/app/healthcheck.py"],
+                "command": ["CMD", *CONTAINER_HEALTH_CHECK_COMMAND],
                 "interval": 10,
                 "timeout": 5,
                 "retries": 3,

@@ -27,7 +27,11 @@ import pytest
 from _pytest.capture import CaptureManager
 
 from components.container_image import APP_DIR, DOCKERFILE, IMAGE_PLATFORM, image_build_args
-from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH, CONTAINER_STOP_TIMEOUT_SECONDS
+from components.ecs_blue_green_service import (
+    CONTAINER_HEALTH_CHECK_COMMAND,
+    CONTAINER_SCRATCH_PATH,
+    CONTAINER_STOP_TIMEOUT_SECONDS,
+)
 from settings import settings_for_stack_file
 from tests.container_engine import Engine, EngineUnavailable, docker_engine, stand_in_base_image
 from tests.inflight_requests import (PROC_NET_TCP_TABLES, InFlightRequests, Response, free_port, get, tcp_listener,
@@ -43,7 +47,6 @@ CONTAINER_PREFIX = "ecs-bluegreen-test-"
 # Docker passes these to a build without an ARG in the Dockerfile and keeps them out of the image.
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
 # The command the task definition's container health check runs.
-HEALTH_CHECK_COMMAND = ("python", "/app/healthcheck.py")
 CLEAN_STOP_SECONDS = CONTAINER_STOP_TIMEOUT_SECONDS / 3
 IN_FLIGHT_REQUESTS = 12
 _names = itertools.count()
@@ -209,7 +212,7 @@ def test_the_image_declares_the_scratch_path_as_a_volume(engine: Engine, image: 
 
 
 def test_run_as_the_task_definition_runs_it_the_container_health_check_passes(as_in_ecs: Container) -> None:
-    wait_until(lambda: as_in_ecs.exec(*HEALTH_CHECK_COMMAND).returncode == 0 or not as_in_ecs.state()["Running"],
+    wait_until(lambda: as_in_ecs.exec(*CONTAINER_HEALTH_CHECK_COMMAND).returncode == 0 or not as_in_ecs.state()["Running"],
                30, f"the health check passes on port {stack_container_port()}")
     assert as_in_ecs.state()["Running"], f"the container exited:\n{as_in_ecs.logs()}"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components.container_image import APP_DIR
 from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH
 from components.load_balancer import TLS_POLICY
 from tests.pulumi_harness import ProgramRun, run_program
@@ -107,6 +108,7 @@ def test_container_has_a_read_only_root_with_a_scratch_volume_and_a_health_check
                                          "readOnly": False}]
     assert prod.one("aws:ecs/taskDefinition:TaskDefinition")["volumes"] == [{"name": "scratch"}]
     assert container["healthCheck"]["command"] == ["CMD", "python", "/app/healthcheck.py"]
+    assert (APP_DIR / "healthcheck.py").is_file(), "the image ships the script the health check runs"
     assert container["healthCheck"]["startPeriod"] <= 30
 
 
