@@ -10,15 +10,9 @@ import pytest
 
 from components.ecs_blue_green_service import CONTAINER_NAME, CONTAINER_STOP_TIMEOUT_SECONDS
 from settings import ROLLOUT_OVERHEAD_MINUTES
+from tests.aws_types import EGRESS, INGRESS, RULE, SERVICE, SG, TARGET_GROUP, TASK_DEFINITION
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-RULE = "aws:lb/listenerRule:ListenerRule"
-SERVICE = "aws:ecs/service:Service"
-TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,9 @@ import pytest
 from components.container_image import APP_DIR
 from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH
 from components.load_balancer import TLS_POLICY
+from tests.aws_types import LISTENER, RULE, SERVICE
 from tests.pulumi_harness import ProgramRun, run_program
 
-SERVICE = "aws:ecs/service:Service"
-LISTENER = "aws:lb/listener:Listener"
-RULE = "aws:lb/listenerRule:ListenerRule"
 CERTIFICATE = "arn:aws:acm:ap-northeast-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
 
 

@@ -8,14 +8,9 @@ import json
 import pytest
 
 from components.smoke_test_hook import HANDLER_FILE
+from tests.aws_types import ALARM, FUNCTION, ROLE_POLICY, RULE, SERVICE
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
-RULE = "aws:lb/listenerRule:ListenerRule"
-SERVICE = "aws:ecs/service:Service"
-FUNCTION = "aws:lambda/function:Function"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 @pytest.fixture(scope="module")
