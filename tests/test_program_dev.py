@@ -14,7 +14,6 @@ from tests.aws_types import EGRESS, INGRESS, RULE, SERVICE, SG, TARGET_GROUP, TA
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
 
-
 @pytest.fixture(scope="module")
 def dev() -> ProgramRun:
     return run_program("dev")

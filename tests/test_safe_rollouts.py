@@ -12,7 +12,6 @@ from tests.aws_types import ALARM, FUNCTION, ROLE_POLICY, RULE, SERVICE
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
 
-
 @pytest.fixture(scope="module")
 def safe() -> ProgramRun:
     return run_program("dev", smokeTest={"enabled": True}, rollbackAlarms={"enabled": True})
