@@ -255,28 +255,28 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _parse_int(key: str, raw: str | None, default: int, low: int, high: int) -> int:
+N = TypeVar("N", int, float)
+
+
+def _parse_number(key: str, raw: str | None, default: N, low: N, high: N, kind: type[N]) -> N:
     if raw is None:
         return default
+    allowed = f"allowed: a {'whole number' if kind is int else 'number'} from {low} to {high}"
     try:
-        value = int(str(raw).strip())
+        value = kind(str(raw).strip())
     except ValueError:
-        raise SettingsError(key, raw, f"allowed: a whole number from {low} to {high}") from None
+        raise SettingsError(key, raw, allowed) from None
     if not low <= value <= high:
-        raise SettingsError(key, value, f"allowed: a whole number from {low} to {high}")
+        raise SettingsError(key, value, allowed)
     return value
+
+
+def _parse_int(key: str, raw: str | None, default: int, low: int, high: int) -> int:
+    return _parse_number(key, raw, default, low, high, int)
 
 
 def _parse_float(key: str, raw: str | None, default: float, low: float, high: float) -> float:
-    if raw is None:
-        return default
-    try:
-        value = float(str(raw).strip())
-    except ValueError:
-        raise SettingsError(key, raw, f"allowed: a number from {low} to {high}") from None
-    if not low <= value <= high:
-        raise SettingsError(key, value, f"allowed: a number from {low} to {high}")
-    return value
+    return _parse_number(key, raw, default, low, high, float)
 
 
 def _parse_bool(key: str, raw: str | None, default: bool) -> bool:
