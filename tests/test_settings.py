@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from settings import SettingsError, parse_settings, settings_for_stack_file
+from settings import PROJECT_DIR, SettingsError, parse_settings, settings_for_stack_file
 from tests.pulumi_harness import ProgramFailed, run_program
 
 
@@ -263,3 +264,14 @@ def test_prod_stack_file_is_the_production_profile() -> None:
     assert settings.service.autoscaling is not None and settings.service.autoscaling.min_capacity >= 2
     assert settings.deployment.smoke_test.enabled and settings.deployment.rollback_alarms.enabled
     assert settings.tags == {"project": "ecs-bluegreen", "stack": "prod", "owner": "platform-team"}
+
+
+def test_the_readme_documents_exactly_the_keys_the_program_reads() -> None:
+    # The unknown-key error lists every key the settings read; with autoscaling on, that is all of them.
+    with pytest.raises(SettingsError) as error:
+        parse(autoscaling={"enabled": True}, zzzUnknown=1)
+    known = set(error.value.allowed.split("known keys: ", 1)[1].split(", "))
+    readme = (PROJECT_DIR / "README.md").read_text()
+    table = readme[readme.index("## Configuration"):readme.index("Outputs:")]
+    documented = set(re.findall(r"^\| `([A-Za-z0-9.]+)` \|", table, flags=re.MULTILINE))
+    assert known == documented
