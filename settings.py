@@ -11,7 +11,7 @@ import ipaddress
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -235,8 +235,11 @@ class _RawConfig:
         self.read.add(key)
         return self._values.get(key)
 
-    def is_set(self, key: str) -> bool:
-        return key in self._values
+    def reject_if_set(self, keys: tuple[str, ...], allowed: str) -> None:
+        """Keys that only mean something with another setting: setting them without it is an error."""
+        for key in keys:
+            if key in self._values:
+                raise SettingsError(key, self._values[key], allowed)
 
     def unknown_keys(self) -> list[str]:
         return sorted(set(self._values) - self.read)
@@ -338,11 +341,9 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
                                  smallest=27, why="an ALB needs /27 subnets or larger")
     task_subnets = _parse_choice("taskSubnets", raw.text("taskSubnets"), "public",
                                  {"public": "public", "private": "private"})
-    private_only = ("privateSubnetCidrs", "natGateways", "vpcEndpoints")
     if task_subnets == "public":
-        for key in private_only:
-            if raw.is_set(key):
-                raise SettingsError(key, raw.value(key), "allowed only with taskSubnets: private")
+        raw.reject_if_set(("privateSubnetCidrs", "natGateways", "vpcEndpoints"),
+                          "allowed only with taskSubnets: private")
     private = _parse_subnet_cidrs(raw, "privateSubnetCidrs", ("10.0.11.0/24", "10.0.12.0/24"), vpc)
     for cidr in private:
         if any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(other)) for other in public):
@@ -376,9 +377,7 @@ def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
     hosted_zone_id = raw.text("https.hostedZoneId")
     https = None
     if certificate_arn is None:
-        for key in ("https.domainName", "https.hostedZoneId"):
-            if raw.is_set(key):
-                raise SettingsError(key, raw.value(key), "allowed only with https.certificateArn")
+        raw.reject_if_set(("https.domainName", "https.hostedZoneId"), "allowed only with https.certificateArn")
     else:
         match = _CERTIFICATE_ARN_PATTERN.match(certificate_arn)
         if not match:
@@ -449,12 +448,9 @@ def _parse_service(raw: _RawConfig) -> ServiceSettings:
 
 def _parse_autoscaling(raw: _RawConfig, desired_count: int) -> AutoscalingSettings | None:
     enabled = _parse_bool("autoscaling.enabled", raw.text("autoscaling.enabled"), False)
-    keys = ("autoscaling.minCapacity", "autoscaling.maxCapacity", "autoscaling.cpuTargetPercent",
-            "autoscaling.memoryTargetPercent")
     if not enabled:
-        for key in keys:
-            if raw.is_set(key):
-                raise SettingsError(key, raw.value(key), "allowed only with autoscaling.enabled: true")
+        raw.reject_if_set(("autoscaling.minCapacity", "autoscaling.maxCapacity", "autoscaling.cpuTargetPercent",
+                           "autoscaling.memoryTargetPercent"), "allowed only with autoscaling.enabled: true")
         return None
     minimum = _parse_int("autoscaling.minCapacity", raw.text("autoscaling.minCapacity"), desired_count, 1, 100)
     maximum = _parse_int("autoscaling.maxCapacity", raw.text("autoscaling.maxCapacity"),
@@ -476,12 +472,10 @@ def _parse_autoscaling(raw: _RawConfig, desired_count: int) -> AutoscalingSettin
 def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSettings:
     strategy = _parse_choice("deploymentStrategy", raw.text("deploymentStrategy"), "BLUE_GREEN",
                              {name: name for name in STRATEGIES})
-    for prefix, owner in (("linear.", "LINEAR"), ("canary.", "CANARY")):
-        stray = [key for key in ("linear.stepPercent", "linear.stepBakeMinutes", "canary.percent",
-                                 "canary.bakeMinutes") if key.startswith(prefix) and raw.is_set(key)]
-        if stray and strategy != owner:
-            raise SettingsError(stray[0], raw.value(stray[0]),
-                                f"allowed only with deploymentStrategy {owner} (it is {strategy})")
+    for owner, keys in (("LINEAR", ("linear.stepPercent", "linear.stepBakeMinutes")),
+                        ("CANARY", ("canary.percent", "canary.bakeMinutes"))):
+        if strategy != owner:
+            raw.reject_if_set(keys, f"allowed only with deploymentStrategy {owner} (it is {strategy})")
 
     smoke_test = SmokeTestSettings(
         enabled=_parse_bool("smokeTest.enabled", raw.text("smokeTest.enabled"), False),
@@ -604,9 +598,7 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def load_settings(
-    get_all_config: Callable[[], Mapping[str, Any]] | None = None,
-) -> StackSettings:
+def load_settings() -> StackSettings:
     """Reads the running stack's config. Raises SettingsError before any resource is registered."""
     import pulumi
     from pulumi.runtime import config as runtime_config
@@ -615,7 +607,7 @@ def load_settings(
         # pulumi.Config can only look keys up; listing them (to reject typos) needs the runtime's map.
         return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
-    config = (get_all_config or all_config)()
+    config = all_config()
     return parse_settings(pulumi.get_stack(), _as_optional_text(config.get("aws:region")), _project_values(config))
 
 
