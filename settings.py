@@ -16,14 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pulumi
+
 PROJECT_NAME = "ecs-bluegreen"
 PROJECT_DIR = Path(__file__).resolve().parent
 
 T = TypeVar("T")
 
 
-class SettingsError(ValueError):
-    """A stack config value is missing or not allowed."""
+class SettingsError(pulumi.RunError):
+    """A stack config value is missing or not allowed.
+
+    A `pulumi.RunError` because the Python language host prints any other exception with its whole
+    traceback; this one it prints as its message alone, one line.
+    """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
         self.key = key
@@ -48,8 +54,9 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
                       2192, 2557, 2922, 3288, 3653)
 
 # A Docker tag: the image is tagged with appVersion.
-_APP_VERSION_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_HTTP_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+_APP_VERSION_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_HTTP_PATH_PATTERN = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
+# Every pattern here is applied with fullmatch: `re.match` with `$` would accept a trailing newline.
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,7 @@ ROLLOUT_OVERHEAD_MINUTES = 30
 STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
 # Letters, digits and '-': an ALB that drops invalid header fields drops any other name (so the test
 # rule would never match); ALB conditions allow at most 40 characters.
-_HEADER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+_HEADER_NAME_PATTERN = re.compile(r"[A-Za-z0-9-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -235,6 +242,11 @@ class _RawConfig:
         self.read.add(key)
         return self._values.get(key)
 
+    def text_or(self, key: str, default: str) -> str:
+        """The value as set (even if empty: an empty value is an error, not a request for the default)."""
+        value = self.text(key)
+        return default if value is None else value
+
     def reject_if_set(self, keys: tuple[str, ...], allowed: str) -> None:
         """Keys that only mean something with another setting: setting them without it is an error."""
         for key in keys:
@@ -259,16 +271,18 @@ def _json_object(text: str) -> dict[str, Any] | None:
 
 
 N = TypeVar("N", int, float)
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+_DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _parse_number(key: str, raw: str | None, default: N, low: N, high: N, kind: type[N]) -> N:
     if raw is None:
         return default
     allowed = f"allowed: a {'whole number' if kind is int else 'number'} from {low} to {high}"
-    try:
-        value = kind(str(raw).strip())
-    except ValueError:
-        raise SettingsError(key, raw, allowed) from None
+    # Plain decimals only: int() and float() would also take " 5\n", "1_000", "nan" and "inf".
+    if not (_WHOLE_NUMBER if kind is int else _DECIMAL_NUMBER).fullmatch(raw):
+        raise SettingsError(key, raw, allowed)
+    value = kind(raw)
     if not low <= value <= high:
         raise SettingsError(key, value, allowed)
     return value
@@ -285,9 +299,8 @@ def _parse_float(key: str, raw: str | None, default: float, low: float, high: fl
 def _parse_bool(key: str, raw: str | None, default: bool) -> bool:
     if raw is None:
         return default
-    text = str(raw).strip().lower()
-    if text in ("true", "false"):
-        return text == "true"
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
     raise SettingsError(key, raw, "allowed: true or false")
 
 
@@ -313,13 +326,13 @@ def _parse_string_list(key: str, raw: str | None, default: tuple[str, ...]) -> t
 
 def _parse_path(key: str, raw: str | None, default: str) -> str:
     value = default if raw is None else raw
-    if not _HTTP_PATH_PATTERN.match(value) or len(value) > 1024:
+    if not _HTTP_PATH_PATTERN.fullmatch(value) or len(value) > 1024:
         raise SettingsError(key, value, "allowed: an HTTP path starting with '/', e.g. /health")
     return value
 
 
 def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
-    vpc_text = raw.text("vpcCidr") or "10.0.0.0/16"
+    vpc_text = raw.text_or("vpcCidr", "10.0.0.0/16")
     try:
         vpc = ipaddress.IPv4Network(vpc_text)
     except ValueError:
@@ -367,8 +380,8 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
 
 
 # arn:aws:acm:<region>:<account>:certificate/<id>; an ALB takes certificates of its own region only.
-_CERTIFICATE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
-_DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_CERTIFICATE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+")
+_DOMAIN_PATTERN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 
 def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
@@ -379,14 +392,14 @@ def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
     if certificate_arn is None:
         raw.reject_if_set(("https.domainName", "https.hostedZoneId"), "allowed only with https.certificateArn")
     else:
-        match = _CERTIFICATE_ARN_PATTERN.match(certificate_arn)
+        match = _CERTIFICATE_ARN_PATTERN.fullmatch(certificate_arn)
         if not match:
             raise SettingsError("https.certificateArn", certificate_arn,
                                 "allowed: an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>")
         if match.group(1) != region:
             raise SettingsError("https.certificateArn", certificate_arn,
                                 f"allowed: a certificate in the stack's region {region} (an ALB uses its own region's)")
-        if domain_name is None or not _DOMAIN_PATTERN.match(domain_name):
+        if domain_name is None or not _DOMAIN_PATTERN.fullmatch(domain_name):
             raise SettingsError("https.domainName", domain_name,
                                 "allowed: the DNS name the certificate covers, e.g. app.example.com "
                                 "(required with https.certificateArn)")
@@ -496,13 +509,13 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
     needs_test_traffic = smoke_test.enabled or manual_approval.enabled
     test_traffic = TestTrafficSettings(
         enabled=_parse_bool("testTraffic.enabled", raw.text("testTraffic.enabled"), needs_test_traffic),
-        header_name=raw.text("testTraffic.headerName") or "X-Bluegreen-Test",
+        header_name=raw.text_or("testTraffic.headerName", "X-Bluegreen-Test"),
     )
     if needs_test_traffic and not test_traffic.enabled:
         raise SettingsError("testTraffic.enabled", False,
                             "allowed: true while smokeTest.enabled or manualApproval.enabled is true "
                             "(they reach the new revision through the test listener rule)")
-    if not _HEADER_NAME_PATTERN.match(test_traffic.header_name) or test_traffic.header_name.lower() == "host":
+    if not _HEADER_NAME_PATTERN.fullmatch(test_traffic.header_name) or test_traffic.header_name.lower() == "host":
         raise SettingsError("testTraffic.headerName", test_traffic.header_name,
                             "allowed: an HTTP header name of letters, digits and '-', at most 40 characters, "
                             "other than Host")
@@ -543,7 +556,7 @@ def _parse_image(raw: _RawConfig) -> ImageSettings:
 
 
 def _parse_owner(raw: _RawConfig) -> str:
-    owner = raw.text("owner") or "unassigned"
+    owner = raw.text_or("owner", "unassigned")
     # AWS tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
     if not re.fullmatch(r"[\w .:/=+\-@]{1,256}", owner):
         raise SettingsError("owner", owner, "allowed: a tag value (letters, digits, spaces, _ . : / = + - @)")
@@ -557,7 +570,7 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) ->
                                                   "(pulumi config set aws:region ap-northeast-1)")
     raw = _RawConfig(values)
     app_version = raw.text("appVersion")
-    if app_version is None or not _APP_VERSION_PATTERN.match(app_version):
+    if app_version is None or not _APP_VERSION_PATTERN.fullmatch(app_version):
         raise SettingsError("appVersion", app_version,
                             "allowed: a Docker tag such as v1 (letters, digits, '_', '.', '-'; at most 128)")
     service = _parse_service(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pulumi
 import pytest
 
 from settings import PROJECT_DIR, SettingsError, parse_settings, settings_for_stack_file
@@ -119,6 +120,19 @@ BAD_VALUES = [
     ("autoscaling.enabled", "auto", "true or false"),
     ("autoscaling.maxCapacity", 4, "allowed only with autoscaling.enabled: true"),
     ("owner", "team<script>", "a tag value"),
+    # Values are validated whole: a trailing newline (`re.match` with `$` lets one through), spaces
+    # around a number, and an empty value where a default exists are errors, not near-misses.
+    ("appVersion", "v2\n", "Docker tag"),
+    ("healthCheckPath", "/health\n", "starting with '/'"),
+    ("smokeTest.healthPath", "/health\n", "starting with '/'"),
+    ("testTraffic.headerName", "X-Test\n", "HTTP header name"),
+    ("testTraffic.headerName", "", "HTTP header name"),
+    ("owner", "", "a tag value"),
+    ("vpcCidr", "", "IPv4 CIDR"),
+    ("desiredCount", " 2", "a whole number from 1 to 100"),
+    ("desiredCount", "2\n", "a whole number from 1 to 100"),
+    ("desiredCount", "1_0", "a whole number from 1 to 100"),
+    ("waitForSteadyState", "true\n", "true or false"),
 ]
 
 
@@ -139,7 +153,7 @@ def test_bad_value_is_rejected_naming_key_value_and_what_is_allowed(key: str, va
     assert f"config '{key}'" in message
     # A list is shown whole, or by the element at fault.
     shown = [str(item) for item in value] if isinstance(value, list) else [str(value)]
-    assert any(text in message for text in shown + [str(value), json.dumps(value)])
+    assert any(text in message for text in shown + [str(value), repr(value), json.dumps(value)])
     assert allowed in message
 
 
@@ -173,6 +187,26 @@ def test_a_bad_value_stops_the_program_before_any_resource_is_registered() -> No
     assert isinstance(failure.value.cause, SettingsError)
     assert "config 'bakeTimeMinutes': 2000" in str(failure.value.cause)
     assert failure.value.resources == []
+
+
+def test_a_settings_error_is_the_run_error_the_language_host_prints_as_one_line() -> None:
+    # pulumi-language-python-exec: `except pulumi.RunError as e: pulumi.log.error(str(e))`; any
+    # other exception is logged with traceback.format_exc().
+    with pytest.raises(ProgramFailed) as failure:
+        run_program("dev", appVersion="v2\n")
+    assert isinstance(failure.value.cause, pulumi.RunError)
+    message = str(failure.value.cause)
+    assert message == "config 'appVersion': 'v2\\n' is not allowed; allowed: a Docker tag such as v1 " \
+                      "(letters, digits, '_', '.', '-'; at most 128)"
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("key", "value"), [("linear.stepPercent", "nan"), ("linear.stepPercent", "inf"),
+                                            ("linear.stepPercent", "1e1"), ("linear.stepPercent", " 10")])
+def test_decimal_settings_take_plain_decimals_only(key: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"config '{re.escape(key)}'.*a number from 3.0 to 100.0"):
+        parse(deploymentStrategy="LINEAR", **as_config(key, value))
+    assert parse(deploymentStrategy="LINEAR", linear={"stepPercent": "12.5"}).deployment.linear_step_percent == 12.5  # type: ignore[attr-defined]
 
 
 STRATEGY_BAD_VALUES = [
