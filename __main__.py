@@ -120,6 +120,7 @@ service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     read_only_root_filesystem=settings.service.read_only_root_filesystem,
     container_health_check=settings.service.container_health_check,
     desired_count_managed_by_autoscaling=autoscaling is not None,
+    rewire_with_primary=settings.rewire_primary,
 ), opts=with_tags)
 
 if autoscaling is not None:
@@ -133,6 +134,7 @@ if autoscaling is not None:
     ), opts=with_tags)
 
 pulumi.export("appVersion", settings.app_version)
+pulumi.export("rolloutTimeoutMinutes", deployment.rollout_timeout_minutes)
 pulumi.export("region", settings.region)
 pulumi.export("url", load_balancer.url)
 pulumi.export("albDnsName", load_balancer.dns_name)

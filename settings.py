@@ -10,11 +10,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pulumi
 
@@ -31,11 +32,11 @@ class SettingsError(pulumi.RunError):
     traceback; this one it prints as its message alone, one line.
     """
 
-    def __init__(self, key: str, value: object, allowed: str) -> None:
+    def __init__(self, key: str, value: object, allowed: str, source: str = "config") -> None:
         self.key = key
         self.value = value
         self.allowed = allowed
-        super().__init__(f"config '{key}': {value!r} is not allowed; {allowed}")
+        super().__init__(f"{source} '{key}': {value!r} is not allowed; {allowed}")
 
 
 # Fargate task sizes: CPU units -> allowed memory (MiB). Source: "Task CPU and memory" in the ECS
@@ -210,6 +211,9 @@ class StackSettings:
     deployment: DeploymentSettings
     image: ImageSettings
     owner: str
+    rewire_primary: Literal["blue", "green"] | None = None
+    """From REWIRE_VARIABLE, for one `pulumi up`: send the service's load balancers again, naming this
+    target group primary (the one ECS names primary now). None: ECS keeps the wiring it has."""
 
     @property
     def tags(self) -> dict[str, str]:
@@ -563,7 +567,21 @@ def _parse_owner(raw: _RawConfig) -> str:
     return owner
 
 
-def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) -> StackSettings:
+# An environment variable, not a config key: it must hold for one `pulumi up` only. Left in the stack's
+# config, it would send a stale orientation after the next deployment swapped the target groups.
+REWIRE_VARIABLE = "BLUEGREEN_REWIRE_PRIMARY"
+_TARGET_GROUP_COLORS: Mapping[str, Literal["blue", "green"]] = {"blue": "blue", "green": "green"}
+
+
+def _parse_rewire(value: str | None) -> Literal["blue", "green"] | None:
+    if value is None or value in _TARGET_GROUP_COLORS:
+        return None if value is None else _TARGET_GROUP_COLORS[value]
+    raise SettingsError(REWIRE_VARIABLE, value, "allowed: blue or green, the target group the service names primary now",
+                        source="environment variable")
+
+
+def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
+                   rewire_primary: str | None = None) -> StackSettings:
     """Builds the settings from raw config values (project keys without the `ecs-bluegreen:` prefix)."""
     if not region:
         raise SettingsError("aws:region", region, "allowed: an AWS region, e.g. ap-northeast-1 "
@@ -584,6 +602,7 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) ->
         deployment=_parse_deployment(raw, service.health_check_path),
         image=_parse_image(raw),
         owner=_parse_owner(raw),
+        rewire_primary=_parse_rewire(rewire_primary),
     )
     https = settings.load_balancer.https
     if https is not None and https.hosted_zone_id is None and settings.deployment.smoke_test.enabled:
@@ -613,7 +632,6 @@ def _as_text(value: Any) -> str:
 
 def load_settings() -> StackSettings:
     """Reads the running stack's config. Raises SettingsError before any resource is registered."""
-    import pulumi
     from pulumi.runtime import config as runtime_config
 
     def all_config() -> Mapping[str, Any]:
@@ -621,7 +639,8 @@ def load_settings() -> StackSettings:
         return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
     config = all_config()
-    return parse_settings(pulumi.get_stack(), _as_optional_text(config.get("aws:region")), _project_values(config))
+    return parse_settings(pulumi.get_stack(), _as_optional_text(config.get("aws:region")), _project_values(config),
+                          rewire_primary=os.environ.get(REWIRE_VARIABLE))
 
 
 def _as_optional_text(value: Any) -> str | None:

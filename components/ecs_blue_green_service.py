@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -72,6 +72,10 @@ class EcsBlueGreenServiceArgs:
     read_only_root_filesystem: bool = False
     container_health_check: bool = False
     desired_count_managed_by_autoscaling: bool = False
+    rewire_with_primary: Literal["blue", "green"] | None = None
+    """None (the default): the service's load balancers are sent when it is created and ignored after,
+    because ECS owns them from the first deployment on. "blue" or "green": send them on this update,
+    naming that target group primary; it must be the group the service names primary now."""
 
 
 class EcsBlueGreenService(pulumi.ComponentResource):
@@ -175,17 +179,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 enable=args.circuit_breaker, rollback=args.circuit_breaker),
             alarms=aws.ecs.ServiceAlarmsArgs(alarm_names=args.rollback_alarm_names, enable=True, rollback=True)
             if args.rollback_alarm_names is not None else None,
-            load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=args.blue_target_group_arn,
-                container_name=CONTAINER_NAME,
-                container_port=args.container_port,
-                advanced_configuration=aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
-                    alternate_target_group_arn=args.green_target_group_arn,
-                    production_listener_rule=args.production_listener_rule_arn,
-                    test_listener_rule=args.test_listener_rule_arn,
-                    role_arn=infrastructure_role.arn,
-                ),
-            )],
+            load_balancers=[self._load_balancer(args, infrastructure_role.arn)],
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.subnet_ids,
                 security_groups=[args.security_group_id],
@@ -204,8 +198,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 custom_timeouts=pulumi.CustomTimeouts(
                     create=f"{args.rollout_timeout_minutes}m", update=f"{args.rollout_timeout_minutes}m",
                 ) if args.wait_for_steady_state else None,
-                # Application Auto Scaling owns the task count once it is on.
-                ignore_changes=["desired_count"] if args.desired_count_managed_by_autoscaling else None,
+                ignore_changes=self._owned_by_others(args),
             ),
         )
 
@@ -218,6 +211,38 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             "service_name": self.service_name,
             "task_definition_arn": self.task_definition_arn,
         })
+
+    @staticmethod
+    def _load_balancer(args: EcsBlueGreenServiceArgs, role_arn: pulumi.Input[str]) -> aws.ecs.ServiceLoadBalancerArgs:
+        primary, alternate = args.blue_target_group_arn, args.green_target_group_arn
+        if args.rewire_with_primary == "green":
+            primary, alternate = alternate, primary
+        return aws.ecs.ServiceLoadBalancerArgs(
+            target_group_arn=primary,
+            container_name=CONTAINER_NAME,
+            container_port=args.container_port,
+            advanced_configuration=aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+                alternate_target_group_arn=alternate,
+                production_listener_rule=args.production_listener_rule_arn,
+                test_listener_rule=args.test_listener_rule_arn,
+                role_arn=role_arn,
+            ),
+        )
+
+    @staticmethod
+    def _owned_by_others(args: EcsBlueGreenServiceArgs) -> list[str]:
+        """Inputs that, once the service exists, belong to ECS or Application Auto Scaling."""
+        owned = []
+        if args.rewire_with_primary is None:
+            # A blue/green deployment may end with ECS calling the other target group primary (the
+            # mechanism behind terraform-provider-aws #45678). Sending this program's orientation back
+            # would register the next revision's tasks beside the live ones, in the live group: no
+            # test, no bake, no instant rollback. Rewiring on purpose: README, "Changing the load
+            # balancer wiring of a live stack".
+            owned.append("loadBalancers")
+        if args.desired_count_managed_by_autoscaling:
+            owned.append("desiredCount")
+        return owned
 
     @staticmethod
     def _container_definition(args: EcsBlueGreenServiceArgs, *, image: str, log_group: str) -> dict[str, Any]:

@@ -108,7 +108,7 @@ def test_service_passes_its_arguments_through() -> None:
                             "timeoutConfiguration": {"timeoutInMinutes": "30", "action": "CONTINUE"}}]}
     assert service["alarms"] == {"alarmNames": ["a1", "a2"], "enable": True, "rollback": True}
     assert service.custom_timeouts == {"create": "42m", "update": "42m"}
-    assert service.ignore_changes == ["desiredCount"]
+    assert service.ignore_changes == ["loadBalancers", "desiredCount"]
     task = run.one("aws:ecs/taskDefinition:TaskDefinition")
     assert (task["cpu"], task["memory"]) == ("1024", "2048")
     [container] = json.loads(task["containerDefinitions"])

@@ -241,7 +241,7 @@ def test_service_waits_for_its_roles_policies_and_ignores_nothing_it_deploys(dev
     assert attachments <= set(service.dependencies)
     assert dev.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").urn in service.dependencies
     assert "taskDefinition" not in service.ignore_changes
-    assert service.ignore_changes == []
+    assert service.ignore_changes == ["loadBalancers"], "ECS owns the target groups' orientation after the first deployment"
 
 
 def test_every_resource_is_parented_to_a_component(dev: ProgramRun) -> None:
@@ -277,3 +277,6 @@ def test_stack_outputs(dev: ProgramRun) -> None:
     assert outputs["repositoryUrl"] == dev.one("aws:ecr/repository:Repository").state["repositoryUrl"]
     assert outputs["imageRef"] == dev.one("docker:index/image:Image").state["repoDigest"]
     assert outputs["taskDefinitionArn"] == dev.one(TASK_DEFINITION).state["arn"]
+    # `ops watch` waits as long as `pulumi up` does.
+    assert outputs["rolloutTimeoutMinutes"] == ROLLOUT_OVERHEAD_MINUTES + 15
+    assert dev.one(SERVICE).custom_timeouts["update"] == f"{outputs['rolloutTimeoutMinutes']}m"

@@ -79,7 +79,7 @@ def test_https_without_a_smoke_test_leaves_dns_to_the_user() -> None:
 def test_two_tasks_with_cpu_and_memory_target_tracking(prod: ProgramRun) -> None:
     service = prod.one(SERVICE)
     assert service["desiredCount"] == 2
-    assert service.ignore_changes == ["desiredCount"], "autoscaling owns the count; the task definition is not ignored"
+    assert service.ignore_changes == ["loadBalancers", "desiredCount"], "autoscaling owns the count; the task definition is not ignored"
     target = prod.one("aws:appautoscaling/target:Target")
     cluster = prod.one("aws:ecs/cluster:Cluster")
     assert target["resourceId"] == f"service/{cluster.state['name']}/{service.state['name']}"
