@@ -4,7 +4,7 @@ Nothing is mocked. The app runs under gunicorn with app/gunicorn.conf.py, as app
 it; in front of it a small proxy plays the ALB's test listener rule: it forwards only requests
 that carry the test header with the secret value and answers 404 to anything else. Retries are
 driven the way ECS drives them: each IN_PROGRESS answer's hookDetails go into the next event.
-The whole module takes about 5 s (gunicorn start-up and two 1 s request timeouts).
+The whole module takes about 7 s (gunicorn start-up and a few 1 s request deadlines).
 """
 
 from __future__ import annotations
@@ -328,6 +328,78 @@ def test_unanswered_request_times_out_then_fails(caplog: pytest.LogCaptureFixtur
     logs = assert_retried_then_failed(answers, caplog, max_attempts=2)
     assert "timed out" in logs[-1]["reason"]
     assert elapsed < 5, "REQUEST_TIMEOUT_SECONDS=1 was not applied"
+
+
+@contextmanager
+def _trickling_target(seconds_per_byte: float, stop_after: float = 10.0) -> Iterator[str]:
+    """Accepts connections and answers one byte of a status line every `seconds_per_byte`: each read
+    completes well within any socket timeout, but the answer never does (until `stop_after`)."""
+    done = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
+
+    def trickle(connection: socket.socket) -> None:
+        with connection:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 1000:
+                if done.wait(seconds_per_byte):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    threading.Thread(target=serve, daemon=True).start()
+    threading.Timer(stop_after, done.set).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        done.set()
+        listener.close()
+
+
+def test_a_trickling_target_cannot_hold_a_check_past_its_deadline(caplog: pytest.LogCaptureFixture) -> None:
+    """With REQUEST_TIMEOUT_SECONDS=1 no single read times out (a byte every 0.2 s), yet the check
+    ends after 1 s: the hook answers and logs within its own budget."""
+    with _trickling_target(seconds_per_byte=0.2) as url:
+        started = time.monotonic()
+        answers = drive(hook_details(url, maxAttempts=1))
+        elapsed = time.monotonic() - started
+
+    assert [a["hookStatus"] for a in answers] == ["FAILED"]
+    [log] = hook_logs(caplog)
+    assert (log["attempt"], log["failedCheck"], log["statusCode"]) == (1, "health", None)
+    assert log["reason"] == "timed out: no complete answer within 1 s"
+    assert elapsed < 1.8, f"the check took {elapsed:.1f} s"
+
+
+@dataclass
+class FakeLambdaContext:
+    remaining_millis: int
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+def test_checks_stop_in_time_for_the_answer_before_the_function_times_out(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("REQUEST_TIMEOUT_SECONDS", "20")  # longer than the function has left
+    remaining_millis = int((hook.ANSWER_RESERVE_SECONDS + 0.5) * 1000)
+    with _trickling_target(seconds_per_byte=0.2) as url:
+        started = time.monotonic()
+        answer = hook.handler(ecs_event(hook_details(url)), FakeLambdaContext(remaining_millis))
+        elapsed = time.monotonic() - started
+
+    assert answer["hookStatus"] == "IN_PROGRESS"
+    [log] = hook_logs(caplog)
+    assert log["reason"].startswith("timed out: no complete answer within 0.")
+    assert elapsed < remaining_millis / 1000 - 1, "the answer must leave time before the function's timeout"
 
 
 def test_redirect_is_not_followed(green_url: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -11,10 +11,12 @@ Both pass: SUCCEEDED, and ECS goes on to shift production traffic. A check fails
 remain: IN_PROGRESS with ``callBackDelay``, so ECS calls again once the new tasks have warmed up.
 The budget is spent, or the configuration is unusable: FAILED, and ECS rolls back to blue.
 
-Configuration (stdlib only: the function is deployed as this folder, without dependencies):
+Configuration (stdlib only: the function is deployed as this one file, without dependencies):
 
 * environment: TEST_HEADER_NAME, TEST_HEADER_VALUE (a secret, never logged),
-  REQUEST_TIMEOUT_SECONDS (optional, default 5). The function's timeout must exceed two requests.
+  REQUEST_TIMEOUT_SECONDS (optional, default 5): how long each check may take in all, from connecting
+  to the last byte. Checks also stop ANSWER_RESERVE_SECONDS before the function's own timeout, so
+  every invocation answers ECS and logs its attempt.
 * hookDetails, set on the service's lifecycle hook, as an object or a JSON string: baseUrl,
   expectedVersion, healthPath ("/health"), versionPath ("/"), maxAttempts (10),
   callbackDelaySeconds (15).
@@ -32,12 +34,13 @@ import logging
 import math
 import os
 import re
-import urllib.error
+import socket
+import threading
+import time
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
@@ -51,6 +54,9 @@ DEFAULT_VERSION_PATH = "/"
 DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_CALLBACK_DELAY_SECONDS = 15
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 5.0
+
+# Kept back from the function's own timeout to answer ECS and write the attempt's log line.
+ANSWER_RESERVE_SECONDS = 2.0
 
 # The app's pages are a few bytes; reading more would only let a broken target stall the hook.
 MAX_BODY_BYTES = 64 * 1024
@@ -67,6 +73,13 @@ _CONTEXT_FIELDS = ("lifecycleStage", "executionId", "serviceArn", "targetService
 
 logger = logging.getLogger("smoke_test")
 logger.setLevel(logging.INFO)
+
+
+@runtime_checkable
+class LambdaContext(Protocol):
+    """The part of the Lambda context object the hook uses."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
 
 
 class ConfigError(ValueError):
@@ -113,7 +126,7 @@ def handler(event: Mapping[str, Any], context: object = None) -> dict[str, Any]:
         return {"hookStatus": FAILED}
 
     attempt = config.attempts_made + 1
-    failure = run_checks(config, request_settings)
+    failure = run_checks(config, request_settings, _invocation_deadline(context))
     attempt_fields: dict[str, Any] = {"attempt": attempt, "maxAttempts": config.max_attempts,
                                       "baseUrl": config.base_url,
                                       "expectedVersion": config.expected_version}
@@ -139,17 +152,25 @@ def handler(event: Mapping[str, Any], context: object = None) -> dict[str, Any]:
     }
 
 
-def run_checks(config: SmokeTestConfig, settings: RequestSettings) -> CheckFailure | None:
-    """Run the health check, then the version check; return the first failure, if any."""
+def run_checks(config: SmokeTestConfig, settings: RequestSettings,
+               invocation_deadline: float = math.inf) -> CheckFailure | None:
+    """Run the health check, then the version check; return the first failure, if any.
+
+    Each check must be answered within settings.timeout_seconds, and before invocation_deadline
+    (time.monotonic()), whichever comes first.
+    """
+    def check_deadline() -> float:
+        return min(time.monotonic() + settings.timeout_seconds, invocation_deadline)
+
     health_url = config.base_url + config.health_path
-    status, _, error = _get(health_url, settings)
+    status, _, error = _get(health_url, settings, check_deadline())
     if error is not None:
         return CheckFailure("health", health_url, status, error)
     if status != 200:
         return CheckFailure("health", health_url, status, f"expected HTTP 200, got {status}")
 
     version_url = config.base_url + config.version_path
-    status, body, error = _get(version_url, settings)
+    status, body, error = _get(version_url, settings, check_deadline())
     if error is not None:
         return CheckFailure("version", version_url, status, error)
     if status != 200:
@@ -162,34 +183,59 @@ def run_checks(config: SmokeTestConfig, settings: RequestSettings) -> CheckFailu
     return None
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect is not a passing check, and following one would send the secret header to
-    # wherever the Location points.
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> None:
-        return None
+def _get(url: str, settings: RequestSettings, deadline: float) -> tuple[int | None, str, str | None]:
+    """GET url with the test header, answered in full by `deadline` (time.monotonic()).
 
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def _get(url: str, settings: RequestSettings) -> tuple[int | None, str, str | None]:
-    """GET url with the test header: (status code, body, error description or None)."""
-    request = urllib.request.Request(url, headers={settings.header_name: settings.header_value})
+    Returns (status code, body, error description or None). A socket timeout alone bounds each
+    read, not the request: a target that trickles a byte every few seconds would hold the check
+    past the function's own timeout, and ECS would get no answer and no log line. So a watchdog
+    shuts the connection down at the deadline. Redirects are not followed (http.client does not):
+    a redirect is not a passing check, and following one would send the secret header elsewhere.
+    """
+    parts = urllib.parse.urlsplit(url)
+    budget = max(deadline - time.monotonic(), 0.0)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.netloc, timeout=max(budget, 0.001))
+    expired = threading.Event()
+    watchdog = threading.Timer(budget, _shut_down, args=(connection, expired))
+    watchdog.start()
     try:
-        with _opener.open(request, timeout=settings.timeout_seconds) as response:
-            body = response.read(MAX_BODY_BYTES).decode("utf-8", errors="replace")
+        connection.request("GET", urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, "")),
+                           headers={settings.header_name: settings.header_value})
+        response = connection.getresponse()
+        body = response.read(MAX_BODY_BYTES).decode("utf-8", errors="replace")
+        if not expired.is_set():
             return response.status, body, None
-    except urllib.error.HTTPError as error:
-        # Non-2xx answers (and, with redirects refused, 3xx) arrive as HTTPError; they are results.
-        error.close()
-        return error.code, "", None
-    except urllib.error.URLError as error:
-        return None, "", f"request failed: {error.reason}"
     except (OSError, http.client.HTTPException) as error:
-        # A read timeout, a dropped connection or a garbled answer after connecting is not
-        # wrapped in URLError.
-        return None, "", f"request failed: {error!r}"
+        # Refused, reset, a socket timeout, a garbled answer, or the watchdog's shutdown.
+        if not expired.is_set() and time.monotonic() < deadline:
+            return None, "", f"request failed: {_describe(error)}"
+    finally:
+        watchdog.cancel()
+        connection.close()
+    return None, "", f"timed out: no complete answer within {budget:.3g} s"
+
+
+def _shut_down(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    expired.set()
+    if connection.sock is not None:
+        try:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    return repr(error)
+
+
+def _invocation_deadline(context: object) -> float:
+    """When the checks must stop so that the answer and its log line beat the function's timeout."""
+    if not isinstance(context, LambdaContext):
+        return math.inf  # called outside Lambda (tests, a shell)
+    return time.monotonic() + context.get_remaining_time_in_millis() / 1000 - ANSWER_RESERVE_SECONDS
 
 
 def _event_field(event: Mapping[str, Any], name: str) -> Any:
