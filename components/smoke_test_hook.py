@@ -95,9 +95,14 @@ class SmokeTestHook(pulumi.ComponentResource):
         self.function_name = function.name
         # ECS checks the role when the service is updated, so hand out its ARN only once the policy exists.
         self.invoke_role_arn = pulumi.Output.all(invoke_role.arn, invoke_policy.id).apply(lambda values: values[0])
+        # Exactly the fields the provider reads back for a Lambda hook, so a refreshed stack previews
+        # clean. ECS reports targetType AWS_LAMBDA and timeoutConfiguration {1440, ROLLBACK} for every
+        # hook (kayac/ecspresso #1082 fills them in to diff), but the provider records both only for
+        # PAUSE hooks ("AWS return timeout_configuration regardless of the target type, so we need to
+        # gate it": terraform-provider-aws #48128). Lifecycle hooks are a set, so setting either here
+        # would change this hook's identity against the refreshed state on every preview.
         self.lifecycle_hook = aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs(
             lifecycle_stages=["POST_TEST_TRAFFIC_SHIFT"],
-            target_type="AWS_LAMBDA",
             hook_target_arn=function.arn,
             role_arn=self.invoke_role_arn,
             hook_details=pulumi.Output.json_dumps({
