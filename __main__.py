@@ -4,15 +4,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.container_image import ContainerImage, ContainerImageArgs
-from components.ecs_blue_green_service import (
-    DeploymentStrategy,
-    EcsBlueGreenService,
-    EcsBlueGreenServiceArgs,
-    ManualApproval,
-)
+from components.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
+from components.rollout import LifecycleHook, Rollout, manual_approval
 from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from settings import load_settings
@@ -56,7 +52,7 @@ image = ContainerImage("app", ContainerImageArgs(
     tag_mutability=settings.image.tag_mutability,
 ), opts=with_tags)
 
-lifecycle_hooks: list[aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs] = []
+hooks: list[LifecycleHook] = []
 if deployment.smoke_test.enabled and load_balancer.test_traffic_header_value is not None:
     smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
         base_url=load_balancer.url,
@@ -69,8 +65,11 @@ if deployment.smoke_test.enabled and load_balancer.test_traffic_header_value is 
         callback_delay_seconds=deployment.smoke_test.callback_delay_seconds,
         log_retention_days=settings.service.log_retention_days,
     ), opts=with_tags)
-    lifecycle_hooks.append(smoke_test.lifecycle_hook)
+    hooks.append(smoke_test.lifecycle_hook)
     pulumi.export("smokeTestFunctionName", smoke_test.function_name)
+if deployment.manual_approval.enabled:
+    hooks.append(manual_approval(deployment.manual_approval.timeout_minutes,
+                                 deployment.manual_approval.timeout_action))
 
 rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
     alb_arn_suffix=load_balancer.alb_arn_suffix,
@@ -93,29 +92,15 @@ service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     subnet_ids=network.private_subnet_ids if settings.network.private else network.public_subnet_ids,
     security_group_id=load_balancer.service_security_group_id,
     assign_public_ip=not settings.network.private,
-    blue_target_group_arn=load_balancer.blue_target_group_arn,
-    green_target_group_arn=load_balancer.green_target_group_arn,
+    target_group_arns={"blue": load_balancer.blue_target_group_arn, "green": load_balancer.green_target_group_arn},
     production_listener_rule_arn=load_balancer.production_listener_rule_arn,
     test_listener_rule_arn=load_balancer.test_listener_rule_arn,
-    strategy=DeploymentStrategy(
-        kind=deployment.strategy,
-        bake_time_minutes=deployment.bake_time_minutes,
-        linear_step_percent=deployment.linear_step_percent,
-        linear_step_bake_minutes=deployment.linear_step_bake_minutes,
-        canary_percent=deployment.canary_percent,
-        canary_bake_minutes=deployment.canary_bake_minutes,
-    ),
-    lifecycle_hooks=lifecycle_hooks,
-    manual_approval=ManualApproval(
-        timeout_minutes=deployment.manual_approval.timeout_minutes,
-        timeout_action=deployment.manual_approval.timeout_action,
-    ) if deployment.manual_approval.enabled else None,
+    rollout=Rollout(deployment.strategy, deployment.bake_time_minutes, hooks),
     rollback_alarm_names=rollback_alarms.alarm_names if rollback_alarms else None,
     circuit_breaker=deployment.circuit_breaker,
     health_check_grace_period_seconds=settings.service.health_check_grace_period_seconds,
     log_retention_days=settings.service.log_retention_days,
     wait_for_steady_state=deployment.wait_for_steady_state,
-    rollout_timeout_minutes=deployment.rollout_timeout_minutes,
     container_insights=settings.service.container_insights,
     read_only_root_filesystem=settings.service.read_only_root_filesystem,
     container_health_check=settings.service.container_health_check,
@@ -134,7 +119,7 @@ if autoscaling is not None:
     ), opts=with_tags)
 
 pulumi.export("appVersion", settings.app_version)
-pulumi.export("rolloutTimeoutMinutes", deployment.rollout_timeout_minutes)
+pulumi.export("rolloutTimeoutMinutes", service.rollout_timeout_minutes)
 pulumi.export("region", settings.region)
 pulumi.export("url", load_balancer.url)
 pulumi.export("albDnsName", load_balancer.dns_name)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -18,6 +17,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import pulumi
+
+from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
+from hooks.smoke_test import handler as smoke_test_hook
 
 PROJECT_NAME = "ecs-bluegreen"
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -113,10 +115,6 @@ class ServiceSettings:
     autoscaling: AutoscalingSettings | None
 
 
-# Starting tasks, two passing health checks, the traffic shift and draining the old tasks: a few
-# minutes each; the margin covers a slow image pull or capacity retries.
-ROLLOUT_OVERHEAD_MINUTES = 30
-
 STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
 # Letters, digits and '-': an ALB that drops invalid header fields drops any other name (so the test
 # rule would never match); ALB conditions allow at most 40 characters.
@@ -140,17 +138,12 @@ class SmokeTestSettings:
     max_attempts: int
     callback_delay_seconds: int
 
-    @property
-    def budget_minutes(self) -> int:
-        """The longest the hook keeps a deployment waiting before it answers FAILED."""
-        return math.ceil(self.max_attempts * self.callback_delay_seconds / 60)
-
 
 @dataclass(frozen=True)
 class ManualApprovalSettings:
     enabled: bool
     timeout_minutes: int
-    timeout_action: str
+    timeout_action: TimeoutAction
 
 
 @dataclass(frozen=True)
@@ -163,34 +156,14 @@ class RollbackAlarmSettings:
 
 @dataclass(frozen=True)
 class DeploymentSettings:
-    strategy: str
+    strategy: Strategy
     bake_time_minutes: int
-    linear_step_percent: float
-    linear_step_bake_minutes: int
-    canary_percent: float
-    canary_bake_minutes: int
     circuit_breaker: bool
     wait_for_steady_state: bool
     test_traffic: TestTrafficSettings
     smoke_test: SmokeTestSettings
     manual_approval: ManualApprovalSettings
     rollback_alarms: RollbackAlarmSettings
-
-    @property
-    def traffic_shift_minutes(self) -> int:
-        """Time spent between the first and the last production traffic shift."""
-        if self.strategy == "LINEAR":
-            return math.ceil(100 / self.linear_step_percent) * self.linear_step_bake_minutes
-        if self.strategy == "CANARY":
-            return self.canary_bake_minutes
-        return 0
-
-    @property
-    def rollout_timeout_minutes(self) -> int:
-        """How long `pulumi up` may wait for a rollout before it reports a timeout."""
-        hooks = (self.smoke_test.budget_minutes if self.smoke_test.enabled else 0) + \
-            (self.manual_approval.timeout_minutes if self.manual_approval.enabled else 0)
-        return ROLLOUT_OVERHEAD_MINUTES + hooks + self.traffic_shift_minutes + self.bake_time_minutes
 
 
 @dataclass(frozen=True)
@@ -253,6 +226,7 @@ class _RawConfig:
 
     def reject_if_set(self, keys: tuple[str, ...], allowed: str) -> None:
         """Keys that only mean something with another setting: setting them without it is an error."""
+        self.read.update(keys)  # known keys all the same (the unknown-key error lists them)
         for key in keys:
             if key in self._values:
                 raise SettingsError(key, self._values[key], allowed)
@@ -494,20 +468,24 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
         if strategy != owner:
             raw.reject_if_set(keys, f"allowed only with deploymentStrategy {owner} (it is {strategy})")
 
+    attempts, delay = smoke_test_hook.MAX_ATTEMPTS, smoke_test_hook.CALLBACK_DELAY_SECONDS
     smoke_test = SmokeTestSettings(
         enabled=_parse_bool("smokeTest.enabled", raw.text("smokeTest.enabled"), False),
         health_path=_parse_path("smokeTest.healthPath", raw.text("smokeTest.healthPath"), health_check_path),
-        version_path=_parse_path("smokeTest.versionPath", raw.text("smokeTest.versionPath"), "/"),
-        max_attempts=_parse_int("smokeTest.maxAttempts", raw.text("smokeTest.maxAttempts"), 10, 1, 100),
-        callback_delay_seconds=_parse_int("smokeTest.callbackDelaySeconds",
-                                          raw.text("smokeTest.callbackDelaySeconds"), 15, 1, 600),
+        version_path=_parse_path("smokeTest.versionPath", raw.text("smokeTest.versionPath"),
+                                 smoke_test_hook.VERSION_PATH.default),
+        max_attempts=_parse_int("smokeTest.maxAttempts", raw.text("smokeTest.maxAttempts"),
+                                attempts.default, attempts.low, attempts.high),
+        callback_delay_seconds=_parse_int("smokeTest.callbackDelaySeconds", raw.text("smokeTest.callbackDelaySeconds"),
+                                          delay.default, delay.low, delay.high),
     )
+    timeout_actions: Mapping[str, TimeoutAction] = {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}
     manual_approval = ManualApprovalSettings(
         enabled=_parse_bool("manualApproval.enabled", raw.text("manualApproval.enabled"), False),
         timeout_minutes=_parse_int("manualApproval.timeoutMinutes", raw.text("manualApproval.timeoutMinutes"),
-                                   60, 1, 20160),
+                                   60, 1, MAX_HOOK_TIMEOUT_MINUTES),
         timeout_action=_parse_choice("manualApproval.timeoutAction", raw.text("manualApproval.timeoutAction"),
-                                     "ROLLBACK", {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}),
+                                     "ROLLBACK", timeout_actions),
     )
     # Both look at the new revision through the test rule, so they turn it on unless told otherwise.
     needs_test_traffic = smoke_test.enabled or manual_approval.enabled
@@ -525,13 +503,8 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
                             "other than Host")
 
     return DeploymentSettings(
-        strategy=strategy,
-        bake_time_minutes=_parse_int("bakeTimeMinutes", raw.text("bakeTimeMinutes"), 15, 0, 1440),
-        linear_step_percent=_parse_float("linear.stepPercent", raw.text("linear.stepPercent"), 10.0, 3.0, 100.0),
-        linear_step_bake_minutes=_parse_int("linear.stepBakeMinutes", raw.text("linear.stepBakeMinutes"),
-                                            1, 0, 1440),
-        canary_percent=_parse_float("canary.percent", raw.text("canary.percent"), 10.0, 0.1, 100.0),
-        canary_bake_minutes=_parse_int("canary.bakeMinutes", raw.text("canary.bakeMinutes"), 5, 0, 1440),
+        strategy=_parse_strategy(raw, strategy),
+        bake_time_minutes=_parse_int("bakeTimeMinutes", raw.text("bakeTimeMinutes"), 15, 0, MAX_BAKE_MINUTES),
         circuit_breaker=_parse_bool("deploymentCircuitBreaker", raw.text("deploymentCircuitBreaker"), True),
         wait_for_steady_state=_parse_bool("waitForSteadyState", raw.text("waitForSteadyState"), True),
         test_traffic=test_traffic,
@@ -547,6 +520,19 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
                                           raw.text("rollbackAlarms.evaluationPeriods"), 2, 1, 10),
         ),
     )
+
+
+def _parse_strategy(raw: _RawConfig, kind: str) -> Strategy:
+    if kind == "LINEAR":
+        return Linear(
+            step_percent=_parse_float("linear.stepPercent", raw.text("linear.stepPercent"), 10.0, 3.0, 100.0),
+            step_bake_minutes=_parse_int("linear.stepBakeMinutes", raw.text("linear.stepBakeMinutes"),
+                                         1, 0, MAX_BAKE_MINUTES))
+    if kind == "CANARY":
+        return Canary(
+            percent=_parse_float("canary.percent", raw.text("canary.percent"), 10.0, 0.1, 100.0),
+            bake_minutes=_parse_int("canary.bakeMinutes", raw.text("canary.bakeMinutes"), 5, 0, MAX_BAKE_MINUTES))
+    return AllAtOnce()
 
 
 def _parse_image(raw: _RawConfig) -> ImageSettings:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from components.iam import trust_policy
+from components.rollout import Rollout
 
 CONTAINER_NAME = "flask-container"
 # ECS sends SIGTERM, waits this long, then SIGKILL; the app's server drains well within it.
@@ -21,61 +22,53 @@ CONTAINER_SCRATCH_PATH = "/tmp"
 CONTAINER_HEALTH_CHECK_COMMAND = ("python", "/app/healthcheck.py")
 
 
-
-@dataclass(frozen=True)
-class DeploymentStrategy:
-    kind: str
-    """BLUE_GREEN (all traffic at once), LINEAR or CANARY."""
-    bake_time_minutes: int
-    linear_step_percent: float | None = None
-    linear_step_bake_minutes: int | None = None
-    canary_percent: float | None = None
-    canary_bake_minutes: int | None = None
-
-
-@dataclass(frozen=True)
-class ManualApproval:
-    """A PAUSE hook after test traffic reaches the new revision: an operator continues or rolls back."""
-
-    timeout_minutes: int
-    timeout_action: str
-    """What ECS does when nobody answers in time: ROLLBACK or CONTINUE."""
+TargetGroupColor = Literal["blue", "green"]
 
 
 @dataclass(frozen=True)
 class EcsBlueGreenServiceArgs:
     region: str
     app_version: str
+    """Set as the container's APP_VERSION (the app reports it; ops reads it back from each revision)."""
     image_ref: pulumi.Input[str]
+    """The image by digest, so every build is a new task definition revision."""
     cpu: int
+    """Fargate CPU units; memory must be one of the sizes Fargate allows for it (settings checks)."""
     memory: int
     container_port: int
     desired_count: int
     subnet_ids: pulumi.Input[Sequence[str]]
     security_group_id: pulumi.Input[str]
     assign_public_ip: bool
-    blue_target_group_arn: pulumi.Input[str]
-    green_target_group_arn: pulumi.Input[str]
+    """True only in public subnets (the seed): tasks then pull their image over the internet gateway."""
+    target_group_arns: Mapping[TargetGroupColor, pulumi.Input[str]]
+    """The two target groups ECS moves traffic between; blue is primary when the service is created."""
     production_listener_rule_arn: pulumi.Input[str]
-    strategy: DeploymentStrategy
+    rollout: Rollout
     health_check_grace_period_seconds: int
     log_retention_days: int
     wait_for_steady_state: bool
-    rollout_timeout_minutes: int
-    """How long `pulumi up` waits for a rollout (hooks, traffic shifts, bake) when waiting is on."""
+    """`pulumi up` waits through hooks, traffic steps and bake for rollout.timeout_minutes."""
     test_listener_rule_arn: pulumi.Input[str] | None = None
-    lifecycle_hooks: Sequence[aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs] = field(default_factory=list)
-    manual_approval: ManualApproval | None = None
     rollback_alarm_names: pulumi.Input[Sequence[str]] | None = None
     circuit_breaker: bool = True
     container_insights: bool = False
     read_only_root_filesystem: bool = False
+    """When True, CONTAINER_SCRATCH_PATH is the container's one writable path (a task volume)."""
     container_health_check: bool = False
     desired_count_managed_by_autoscaling: bool = False
-    rewire_with_primary: Literal["blue", "green"] | None = None
+    rewire_with_primary: TargetGroupColor | None = None
     """None (the default): the service's load balancers are sent when it is created and ignored after,
     because ECS owns them from the first deployment on. "blue" or "green": send them on this update,
     naming that target group primary; it must be the group the service names primary now."""
+
+    def __post_init__(self) -> None:
+        if set(self.target_group_arns) != {"blue", "green"}:
+            raise ValueError(f"target_group_arns needs exactly blue and green, got {sorted(self.target_group_arns)}")
+        if not 1024 <= self.container_port <= 65535:
+            raise ValueError(f"container_port {self.container_port} is not in 1024-65535 (the image runs as non-root)")
+        if self.desired_count < 0 or self.health_check_grace_period_seconds < 0:
+            raise ValueError("desired_count and health_check_grace_period_seconds cannot be negative")
 
 
 class EcsBlueGreenService(pulumi.ComponentResource):
@@ -83,48 +76,76 @@ class EcsBlueGreenService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
+    rollout_timeout_minutes: int
 
     def __init__(self, name: str, args: EcsBlueGreenServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecs-bluegreen:index:EcsBlueGreenService", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+        self._child = pulumi.ResourceOptions(parent=self)
 
+        cluster, capacity_providers = self._cluster(args)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name_prefix=f"/ecs/{name}-", retention_in_days=args.log_retention_days, opts=self._child)
+        execution_role, execution_policy = self._role(
+            "execution", "ecs-tasks.amazonaws.com", "Lets ECS pull the image from ECR and write container logs",
+            "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+        infrastructure_role, infrastructure_policy = self._role(
+            "infrastructure", "ecs.amazonaws.com",
+            "Lets ECS shift listener rule weights and target groups during blue/green deployments",
+            "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers")
+        task_definition = self._task_definition(args, execution_role, log_group)
+        service = self._service(
+            args, cluster, task_definition, infrastructure_role,
+            # ECS validates the infrastructure role when the service is created, tasks need the
+            # execution role's policy to pull the image, and ECS rejects a capacity provider
+            # strategy naming a provider the cluster does not have yet.
+            depends_on=[infrastructure_policy, execution_policy, capacity_providers])
+
+        self.cluster_name = cluster.name
+        self.service_name = service.name
+        self.task_definition_arn = task_definition.arn
+        self.log_group_name = log_group.name
+        self.rollout_timeout_minutes = args.rollout.timeout_minutes
+        self.register_outputs({
+            "cluster_name": self.cluster_name,
+            "service_name": self.service_name,
+            "task_definition_arn": self.task_definition_arn,
+            "log_group_name": self.log_group_name,
+            "rollout_timeout_minutes": self.rollout_timeout_minutes,
+        })
+
+    def _cluster(self, args: EcsBlueGreenServiceArgs) -> tuple[aws.ecs.Cluster, aws.ecs.ClusterCapacityProviders]:
         cluster = aws.ecs.Cluster(
-            f"{name}-cluster",
+            f"{self._name}-cluster",
             settings=[aws.ecs.ClusterSettingArgs(
                 name="containerInsights", value="enabled" if args.container_insights else "disabled")],
-            opts=child,
+            opts=self._child,
         )
         capacity_providers = aws.ecs.ClusterCapacityProviders(
-            f"{name}-fargate-only",
+            f"{self._name}-fargate-only",
             cluster_name=cluster.name,
             capacity_providers=["FARGATE"],
             default_capacity_provider_strategies=[
                 aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(capacity_provider="FARGATE",
                                                                                      weight=1)],
-            opts=child,
+            opts=self._child,
         )
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name_prefix=f"/ecs/{name}-", retention_in_days=args.log_retention_days, opts=child)
+        return cluster, capacity_providers
 
-        execution_role = aws.iam.Role(
-            f"{name}-execution-role", assume_role_policy=trust_policy("ecs-tasks.amazonaws.com"),
-            description="Lets ECS pull the image from ECR and write container logs", opts=child)
-        execution_policy = aws.iam.RolePolicyAttachment(
-            f"{name}-execution-policy", role=execution_role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy", opts=child)
-        infrastructure_role = aws.iam.Role(
-            f"{name}-infrastructure-role", assume_role_policy=trust_policy("ecs.amazonaws.com"),
-            description="Lets ECS shift listener rule weights and target groups during blue/green deployments",
-            opts=child)
-        infrastructure_policy = aws.iam.RolePolicyAttachment(
-            f"{name}-infrastructure-policy", role=infrastructure_role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
-            opts=child)
+    def _role(self, purpose: str, trusted_service: str, description: str,
+              managed_policy_arn: str) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
+        role = aws.iam.Role(f"{self._name}-{purpose}-role", assume_role_policy=trust_policy(trusted_service),
+                            description=description, opts=self._child)
+        policy = aws.iam.RolePolicyAttachment(f"{self._name}-{purpose}-policy", role=role.name,
+                                              policy_arn=managed_policy_arn, opts=self._child)
+        return role, policy
 
-        task_definition = aws.ecs.TaskDefinition(
-            f"{name}-task",
+    def _task_definition(self, args: EcsBlueGreenServiceArgs, execution_role: aws.iam.Role,
+                         log_group: aws.cloudwatch.LogGroup) -> aws.ecs.TaskDefinition:
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-task",
             # Per stack, so that dev and prod in one account do not share a family's revisions.
-            family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+            family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}",
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(args.cpu),
@@ -138,22 +159,14 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="scratch")] if args.read_only_root_filesystem else [],
             container_definitions=pulumi.Output.all(args.image_ref, log_group.name).apply(
                 lambda values: json.dumps([self._container_definition(args, image=values[0], log_group=values[1])])),
-            opts=child,
+            opts=self._child,
         )
 
-        strategy = args.strategy
-        lifecycle_hooks = list(args.lifecycle_hooks)
-        if args.manual_approval is not None:
-            lifecycle_hooks.append(aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs(
-                target_type="PAUSE",
-                lifecycle_stages=["POST_TEST_TRAFFIC_SHIFT"],
-                timeout_configuration=aws.ecs.ServiceDeploymentConfigurationLifecycleHookTimeoutConfigurationArgs(
-                    timeout_in_minutes=str(args.manual_approval.timeout_minutes),
-                    action=args.manual_approval.timeout_action,
-                ),
-            ))
-        service = aws.ecs.Service(
-            f"{name}-service",
+    def _service(self, args: EcsBlueGreenServiceArgs, cluster: aws.ecs.Cluster, task_definition: aws.ecs.TaskDefinition,
+                 infrastructure_role: aws.iam.Role, depends_on: Sequence[pulumi.Resource]) -> aws.ecs.Service:
+        timeout = f"{args.rollout.timeout_minutes}m"
+        return aws.ecs.Service(
+            f"{self._name}-service",
             cluster=cluster.arn,
             task_definition=task_definition.arn,
             scheduling_strategy="REPLICA",
@@ -162,19 +175,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)],
             platform_version="LATEST",
             deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
-            deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(
-                strategy=strategy.kind,
-                bake_time_in_minutes=str(strategy.bake_time_minutes),
-                linear_configuration=aws.ecs.ServiceDeploymentConfigurationLinearConfigurationArgs(
-                    step_percent=strategy.linear_step_percent,
-                    step_bake_time_in_minutes=str(strategy.linear_step_bake_minutes),
-                ) if strategy.kind == "LINEAR" else None,
-                canary_configuration=aws.ecs.ServiceDeploymentConfigurationCanaryConfigurationArgs(
-                    canary_percent=strategy.canary_percent,
-                    canary_bake_time_in_minutes=str(strategy.canary_bake_minutes),
-                ) if strategy.kind == "CANARY" else None,
-                lifecycle_hooks=lifecycle_hooks or None,
-            ),
+            deployment_configuration=args.rollout.to_args(),
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=args.circuit_breaker, rollback=args.circuit_breaker),
             alarms=aws.ecs.ServiceAlarmsArgs(alarm_names=args.rollback_alarm_names, enable=True, rollback=True)
@@ -191,38 +192,23 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             wait_for_steady_state=args.wait_for_steady_state,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                # ECS validates the infrastructure role when the service is created, tasks need the
-                # execution role's policy to pull the image, and ECS rejects a capacity provider
-                # strategy naming a provider the cluster does not have yet.
-                depends_on=[infrastructure_policy, execution_policy, capacity_providers],
-                custom_timeouts=pulumi.CustomTimeouts(
-                    create=f"{args.rollout_timeout_minutes}m", update=f"{args.rollout_timeout_minutes}m",
-                ) if args.wait_for_steady_state else None,
+                depends_on=list(depends_on),
+                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)
+                if args.wait_for_steady_state else None,
                 ignore_changes=self._owned_by_others(args),
             ),
         )
 
-        self.cluster_name = cluster.name
-        self.service_name = service.name
-        self.task_definition_arn = task_definition.arn
-        self.log_group_name = log_group.name
-        self.register_outputs({
-            "cluster_name": self.cluster_name,
-            "service_name": self.service_name,
-            "task_definition_arn": self.task_definition_arn,
-        })
-
     @staticmethod
     def _load_balancer(args: EcsBlueGreenServiceArgs, role_arn: pulumi.Input[str]) -> aws.ecs.ServiceLoadBalancerArgs:
-        primary, alternate = args.blue_target_group_arn, args.green_target_group_arn
-        if args.rewire_with_primary == "green":
-            primary, alternate = alternate, primary
+        primary = args.rewire_with_primary or "blue"
+        alternate = "green" if primary == "blue" else "blue"
         return aws.ecs.ServiceLoadBalancerArgs(
-            target_group_arn=primary,
+            target_group_arn=args.target_group_arns[primary],
             container_name=CONTAINER_NAME,
             container_port=args.container_port,
             advanced_configuration=aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
-                alternate_target_group_arn=alternate,
+                alternate_target_group_arn=args.target_group_arns[alternate],
                 production_listener_rule=args.production_listener_rule_arn,
                 test_listener_rule=args.test_listener_rule_arn,
                 role_arn=role_arn,

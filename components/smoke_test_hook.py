@@ -3,6 +3,8 @@ through the test listener rule before production traffic moves (code: hooks/smok
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,8 +12,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import allow, trust_policy
+from components.rollout import LambdaTarget, LifecycleHook
+from hooks.smoke_test import handler
 
-HANDLER_FILE = Path(__file__).resolve().parent.parent / "hooks" / "smoke_test" / "handler.py"
+HANDLER_FILE = Path(handler.__file__).resolve()
 # Two requests of at most this long each per invocation; the function's timeout leaves room for both.
 REQUEST_TIMEOUT_SECONDS = 5
 FUNCTION_TIMEOUT_SECONDS = 30
@@ -25,18 +29,37 @@ class SmokeTestHookArgs:
     header_value: pulumi.Input[str]
     """The test rule's secret header value; reaches the function only as an encrypted env var."""
     expected_version: str
-    health_path: str
-    version_path: str
-    max_attempts: int
-    callback_delay_seconds: int
     log_retention_days: int
+    health_path: str = handler.HEALTH_PATH.default
+    version_path: str = handler.VERSION_PATH.default
+    max_attempts: int = handler.MAX_ATTEMPTS.default
+    callback_delay_seconds: int = handler.CALLBACK_DELAY_SECONDS.default
+
+    def __post_init__(self) -> None:
+        # The handler's own rules, so a value it would refuse at deploy time fails here instead.
+        try:
+            handler.parse_config(self.config("https://placeholder.invalid").hook_details())
+        except handler.ConfigError as error:
+            raise ValueError(str(error)) from None
+
+    def config(self, base_url: str) -> handler.SmokeTestConfig:
+        return handler.SmokeTestConfig(
+            base_url=base_url, expected_version=self.expected_version, health_path=self.health_path,
+            version_path=self.version_path, max_attempts=self.max_attempts,
+            callback_delay_seconds=self.callback_delay_seconds)
+
+    @property
+    def budget_minutes(self) -> int:
+        """The longest the hook keeps a deployment waiting before it answers FAILED."""
+        return math.ceil(self.max_attempts * self.callback_delay_seconds / 60)
 
 
 class SmokeTestHook(pulumi.ComponentResource):
     function_arn: pulumi.Output[str]
     function_name: pulumi.Output[str]
     invoke_role_arn: pulumi.Output[str]
-    lifecycle_hook: aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs
+    log_group_name: pulumi.Output[str]
+    lifecycle_hook: LifecycleHook
 
     def __init__(self, name: str, args: SmokeTestHookArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecs-bluegreen:index:SmokeTestHook", name, None, opts)
@@ -93,25 +116,18 @@ class SmokeTestHook(pulumi.ComponentResource):
 
         self.function_arn = function.arn
         self.function_name = function.name
+        self.log_group_name = log_group.name
         # ECS checks the role when the service is updated, so hand out its ARN only once the policy exists.
         self.invoke_role_arn = pulumi.Output.all(invoke_role.arn, invoke_policy.id).apply(lambda values: values[0])
-        # Exactly the fields the provider reads back for a Lambda hook, so a refreshed stack previews
-        # clean. ECS reports targetType AWS_LAMBDA and timeoutConfiguration {1440, ROLLBACK} for every
-        # hook (kayac/ecspresso #1082 fills them in to diff), but the provider records both only for
-        # PAUSE hooks ("AWS return timeout_configuration regardless of the target type, so we need to
-        # gate it": terraform-provider-aws #48128). Lifecycle hooks are a set, so setting either here
-        # would change this hook's identity against the refreshed state on every preview.
-        self.lifecycle_hook = aws.ecs.ServiceDeploymentConfigurationLifecycleHookArgs(
-            lifecycle_stages=["POST_TEST_TRAFFIC_SHIFT"],
-            hook_target_arn=function.arn,
-            role_arn=self.invoke_role_arn,
-            hook_details=pulumi.Output.json_dumps({
-                "baseUrl": args.base_url,
-                "expectedVersion": args.expected_version,
-                "healthPath": args.health_path,
-                "versionPath": args.version_path,
-                "maxAttempts": args.max_attempts,
-                "callbackDelaySeconds": args.callback_delay_seconds,
-            }),
+        self.lifecycle_hook = LifecycleHook(
+            stage="POST_TEST_TRAFFIC_SHIFT",
+            target=LambdaTarget(
+                function_arn=function.arn,
+                invoke_role_arn=self.invoke_role_arn,
+                details=pulumi.Output.from_input(args.base_url).apply(
+                    lambda url: json.dumps(args.config(url).hook_details())),
+            ),
+            budget_minutes=args.budget_minutes,
         )
-        self.register_outputs({"function_arn": self.function_arn, "invoke_role_arn": self.invoke_role_arn})
+        self.register_outputs({"function_arn": self.function_arn, "invoke_role_arn": self.invoke_role_arn,
+                               "log_group_name": self.log_group_name})

@@ -9,16 +9,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.container_image import ContainerImage, ContainerImageArgs
-from components.ecs_blue_green_service import (
-    CONTAINER_NAME,
-    DeploymentStrategy,
-    EcsBlueGreenService,
-    EcsBlueGreenServiceArgs,
-    ManualApproval,
-)
+from components.ecs_blue_green_service import CONTAINER_NAME, EcsBlueGreenService, EcsBlueGreenServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
+from components.rollout import AllAtOnce, Canary, Rollout, manual_approval
 from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from tests.pulumi_harness import run_component
@@ -78,10 +73,9 @@ def service_args(**overrides: object) -> EcsBlueGreenServiceArgs:
     values: dict = dict(
         region="us-east-2", app_version="v9", image_ref="repo@sha256:abc", cpu=1024, memory=2048,
         container_port=9000, desired_count=3, subnet_ids=["subnet-a", "subnet-b"], security_group_id="sg-1",
-        assign_public_ip=False, blue_target_group_arn="arn:blue", green_target_group_arn="arn:green",
-        production_listener_rule_arn="arn:prod-rule", strategy=DeploymentStrategy("BLUE_GREEN", 0),
-        health_check_grace_period_seconds=60, log_retention_days=30, wait_for_steady_state=True,
-        rollout_timeout_minutes=42)
+        assign_public_ip=False, target_group_arns={"blue": "arn:blue", "green": "arn:green"},
+        production_listener_rule_arn="arn:prod-rule", rollout=Rollout(AllAtOnce(), 0),
+        health_check_grace_period_seconds=60, log_retention_days=30, wait_for_steady_state=True)
     values.update(overrides)
     return EcsBlueGreenServiceArgs(**values)
 
@@ -89,8 +83,8 @@ def service_args(**overrides: object) -> EcsBlueGreenServiceArgs:
 def test_service_passes_its_arguments_through() -> None:
     run = run_component(lambda: EcsBlueGreenService("svc", service_args(
         test_listener_rule_arn="arn:test-rule", rollback_alarm_names=["a1", "a2"],
-        strategy=DeploymentStrategy("CANARY", 5, canary_percent=2.5, canary_bake_minutes=7),
-        manual_approval=ManualApproval(timeout_minutes=30, timeout_action="CONTINUE"),
+        rollout=Rollout(Canary(percent=2.5, bake_minutes=7), bake_time_minutes=5,
+                        hooks=[manual_approval(timeout_minutes=30, timeout_action="CONTINUE")]),
         desired_count_managed_by_autoscaling=True)), region="us-east-2")
     service = run.one("aws:ecs/service:Service")
     assert (service["desiredCount"], service["healthCheckGracePeriodSeconds"]) == (3, 60)
@@ -107,7 +101,8 @@ def test_service_passes_its_arguments_through() -> None:
         "lifecycleHooks": [{"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
                             "timeoutConfiguration": {"timeoutInMinutes": "30", "action": "CONTINUE"}}]}
     assert service["alarms"] == {"alarmNames": ["a1", "a2"], "enable": True, "rollback": True}
-    assert service.custom_timeouts == {"create": "42m", "update": "42m"}
+    # 30 min overhead + the 30 min pause + 7 min canary + 5 min bake
+    assert service.custom_timeouts == {"create": "72m", "update": "72m"}
     assert service.ignore_changes == ["loadBalancers", "desiredCount"]
     task = run.one("aws:ecs/taskDefinition:TaskDefinition")
     assert (task["cpu"], task["memory"]) == ("1024", "2048")

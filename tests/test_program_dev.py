@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components.ecs_blue_green_service import CONTAINER_NAME, CONTAINER_STOP_TIMEOUT_SECONDS
-from settings import ROLLOUT_OVERHEAD_MINUTES
+from components.rollout import ROLLOUT_OVERHEAD_MINUTES
 from tests.aws_types import EGRESS, INGRESS, RULE, SERVICE, SG, TARGET_GROUP, TASK_DEFINITION
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 

@@ -8,11 +8,12 @@ import re
 import pulumi
 import pytest
 
-from settings import PROJECT_DIR, SettingsError, parse_settings, settings_for_stack_file
+from components.rollout import Linear
+from settings import PROJECT_DIR, SettingsError, StackSettings, parse_settings, settings_for_stack_file
 from tests.pulumi_harness import ProgramFailed, run_program
 
 
-def parse(**values: object) -> object:
+def parse(**values: object) -> StackSettings:
     raw = {"appVersion": "v1"}
     raw.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()})
     return parse_settings("dev", "ap-northeast-1", raw)
@@ -37,18 +38,11 @@ def test_values_are_converted_from_pulumi_strings() -> None:
     settings = parse(desiredCount="3", cpu="1024", memory="3072", bakeTimeMinutes="0", waitForSteadyState="false",
                      availabilityZones=["ap-northeast-1a", "ap-northeast-1d"],
                      publicSubnetCidrs=["10.0.10.0/24", "10.0.20.0/24"])
-    assert settings.service.desired_count == 3  # type: ignore[attr-defined]
-    assert (settings.service.cpu, settings.service.memory) == (1024, 3072)  # type: ignore[attr-defined]
-    assert settings.deployment.bake_time_minutes == 0  # type: ignore[attr-defined]
-    assert settings.deployment.wait_for_steady_state is False  # type: ignore[attr-defined]
-    assert settings.network.availability_zones == ("ap-northeast-1a", "ap-northeast-1d")  # type: ignore[attr-defined]
-
-
-def test_rollout_timeout_grows_with_the_bake_time() -> None:
-    short = parse(bakeTimeMinutes=0).deployment.rollout_timeout_minutes  # type: ignore[attr-defined]
-    long = parse(bakeTimeMinutes=120).deployment.rollout_timeout_minutes  # type: ignore[attr-defined]
-    assert long - short == 120
-    assert short >= 20, "scale-up, health checks and draining alone take several minutes"
+    assert settings.service.desired_count == 3
+    assert (settings.service.cpu, settings.service.memory) == (1024, 3072)
+    assert settings.deployment.bake_time_minutes == 0
+    assert settings.deployment.wait_for_steady_state is False
+    assert settings.network.availability_zones == ("ap-northeast-1a", "ap-northeast-1d")
 
 
 BAD_VALUES = [
@@ -158,7 +152,7 @@ def test_bad_value_is_rejected_naming_key_value_and_what_is_allowed(key: str, va
 
 
 def test_memory_is_checked_against_the_chosen_cpu() -> None:
-    assert parse(cpu=4096, memory=8192).service.memory == 8192  # type: ignore[attr-defined]
+    assert parse(cpu=4096, memory=8192).service.memory == 8192
     with pytest.raises(SettingsError, match="config 'memory'.*one of 8192, 9216"):
         parse(cpu=4096, memory=512)
 
@@ -206,7 +200,7 @@ def test_a_settings_error_is_the_run_error_the_language_host_prints_as_one_line(
 def test_decimal_settings_take_plain_decimals_only(key: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"config '{re.escape(key)}'.*a number from 3.0 to 100.0"):
         parse(deploymentStrategy="LINEAR", **as_config(key, value))
-    assert parse(deploymentStrategy="LINEAR", linear={"stepPercent": "12.5"}).deployment.linear_step_percent == 12.5  # type: ignore[attr-defined]
+    assert parse(deploymentStrategy="LINEAR", linear={"stepPercent": "12.5"}).deployment.strategy == Linear(12.5, 1)
 
 
 STRATEGY_BAD_VALUES = [
@@ -232,18 +226,18 @@ def test_strategy_parameters_are_checked_against_aws_ranges(values: dict, key: s
 
 
 def test_smoke_test_and_approval_turn_test_traffic_on_but_not_over_an_explicit_false() -> None:
-    assert parse(smokeTest={"enabled": True}).deployment.test_traffic.enabled is True  # type: ignore[attr-defined]
-    assert parse(manualApproval={"enabled": True}).deployment.test_traffic.enabled is True  # type: ignore[attr-defined]
-    assert parse().deployment.test_traffic.enabled is False  # type: ignore[attr-defined]
+    assert parse(smokeTest={"enabled": True}).deployment.test_traffic.enabled is True
+    assert parse(manualApproval={"enabled": True}).deployment.test_traffic.enabled is True
+    assert parse().deployment.test_traffic.enabled is False
     with pytest.raises(SettingsError, match="config 'testTraffic.enabled': False.*smokeTest.enabled"):
         parse(smokeTest={"enabled": True}, testTraffic={"enabled": False})
 
 
 def test_nested_values_may_be_strings_as_pulumi_config_set_path_stores_them() -> None:
     settings = parse(smokeTest={"enabled": "true", "maxAttempts": "3"})
-    assert settings.deployment.smoke_test.enabled is True  # type: ignore[attr-defined]
-    assert settings.deployment.smoke_test.max_attempts == 3  # type: ignore[attr-defined]
-    assert settings.deployment.smoke_test.health_path == "/health", "defaults to the target group's health check"  # type: ignore[attr-defined]
+    assert settings.deployment.smoke_test.enabled is True
+    assert settings.deployment.smoke_test.max_attempts == 3
+    assert settings.deployment.smoke_test.health_path == "/health", "defaults to the target group's health check"
 
 
 CERTIFICATE = "arn:aws:acm:ap-northeast-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
@@ -284,10 +278,10 @@ def test_production_profile_rules(values: dict, key: str, allowed: str) -> None:
 
 
 def test_private_tasks_default_to_a_nat_gateway_per_zone_unless_endpoints_are_on() -> None:
-    assert parse(taskSubnets="private").network.nat_gateways == "OnePerAz"  # type: ignore[attr-defined]
-    assert parse(taskSubnets="private", vpcEndpoints=True).network.nat_gateways == "None"  # type: ignore[attr-defined]
-    assert parse().network.nat_gateways == "None"  # type: ignore[attr-defined]
-    assert parse().network.private_subnet_cidrs == ()  # type: ignore[attr-defined]
+    assert parse(taskSubnets="private").network.nat_gateways == "OnePerAz"
+    assert parse(taskSubnets="private", vpcEndpoints=True).network.nat_gateways == "None"
+    assert parse().network.nat_gateways == "None"
+    assert parse().network.private_subnet_cidrs == ()
 
 
 def test_prod_stack_file_is_the_production_profile() -> None:

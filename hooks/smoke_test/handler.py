@@ -18,8 +18,9 @@ Configuration (stdlib only: the function is deployed as this one file, without d
   to the last byte. Checks also stop ANSWER_RESERVE_SECONDS before the function's own timeout, so
   every invocation answers ECS and logs its attempt.
 * hookDetails, set on the service's lifecycle hook, as an object or a JSON string: baseUrl,
-  expectedVersion, healthPath ("/health"), versionPath ("/"), maxAttempts (10),
-  callbackDelaySeconds (15).
+  expectedVersion, healthPath, versionPath, maxAttempts, callbackDelaySeconds. Each key's name,
+  default and range is defined once below (the "hookDetails contract"); the stack builds the
+  details from SmokeTestConfig and takes its config defaults and ranges from the same place.
 
 The attempt counter travels in the hookDetails returned with IN_PROGRESS, which ECS passes back on
 the next invocation; it is returned together with the whole configuration, so counting works
@@ -46,13 +47,6 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 IN_PROGRESS = "IN_PROGRESS"
 
-# The key under which this hook keeps its attempt count in the hookDetails it returns.
-ATTEMPT_KEY = "smokeTestAttempt"
-
-DEFAULT_HEALTH_PATH = "/health"
-DEFAULT_VERSION_PATH = "/"
-DEFAULT_MAX_ATTEMPTS = 10
-DEFAULT_CALLBACK_DELAY_SECONDS = 15
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 5.0
 
 # Kept back from the function's own timeout to answer ECS and write the attempt's log line.
@@ -86,15 +80,65 @@ class ConfigError(ValueError):
     """The hook's environment or hookDetails cannot describe a smoke test."""
 
 
+# ---------------------------------------------------------------------------------------------
+# The hookDetails contract: each key's name, default and range, defined once. The stack builds the
+# details with SmokeTestConfig.hook_details() and reads its config defaults and ranges from here.
+
+
+@dataclass(frozen=True)
+class PathKey:
+    key: str
+    default: str
+
+    def read(self, details: Mapping[str, Any]) -> str:
+        value = details.get(self.key, self.default)
+        if not isinstance(value, str) or not value.startswith("/"):
+            raise ConfigError(f"hookDetails.{self.key} must be a path starting with '/', got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class WholeNumberKey:
+    key: str
+    default: int
+    low: int
+    high: int
+
+    def read(self, details: Mapping[str, Any]) -> int:
+        value = details.get(self.key, self.default)
+        # bool is an int subclass; `true` is not a count.
+        if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
+            raise ConfigError(f"hookDetails.{self.key} must be a whole number from {self.low} to "
+                              f"{self.high}, got {value!r}")
+        return value
+
+
+BASE_URL_KEY = "baseUrl"
+EXPECTED_VERSION_KEY = "expectedVersion"
+HEALTH_PATH = PathKey("healthPath", "/health")
+VERSION_PATH = PathKey("versionPath", "/")
+MAX_ATTEMPTS = WholeNumberKey("maxAttempts", default=10, low=1, high=100)
+CALLBACK_DELAY_SECONDS = WholeNumberKey("callbackDelaySeconds", default=15, low=1, high=600)
+# The attempt count this hook returns with IN_PROGRESS, and ECS hands back on the next call.
+ATTEMPTS_MADE = WholeNumberKey("smokeTestAttempt", default=0, low=0, high=MAX_ATTEMPTS.high)
+ATTEMPT_KEY = ATTEMPTS_MADE.key
+
+
 @dataclass(frozen=True)
 class SmokeTestConfig:
     base_url: str
     expected_version: str
-    health_path: str
-    version_path: str
-    max_attempts: int
-    callback_delay_seconds: int
-    attempts_made: int
+    health_path: str = HEALTH_PATH.default
+    version_path: str = VERSION_PATH.default
+    max_attempts: int = MAX_ATTEMPTS.default
+    callback_delay_seconds: int = CALLBACK_DELAY_SECONDS.default
+    attempts_made: int = 0
+
+    def hook_details(self) -> dict[str, Any]:
+        """The configuration as the service's lifecycle hook passes it (parse_config reads it back)."""
+        return {BASE_URL_KEY: self.base_url, EXPECTED_VERSION_KEY: self.expected_version,
+                HEALTH_PATH.key: self.health_path, VERSION_PATH.key: self.version_path,
+                MAX_ATTEMPTS.key: self.max_attempts, CALLBACK_DELAY_SECONDS.key: self.callback_delay_seconds}
 
 
 @dataclass(frozen=True)
@@ -264,7 +308,7 @@ def _hook_details(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def parse_config(details: Mapping[str, Any]) -> SmokeTestConfig:
     """Validate hookDetails into a SmokeTestConfig; raise ConfigError naming the bad key."""
-    base_url = details.get("baseUrl")
+    base_url = details.get(BASE_URL_KEY)
     if not isinstance(base_url, str) or not base_url:
         raise ConfigError(f"hookDetails.baseUrl must be a URL like http://<alb-dns-name>, "
                           f"got {base_url!r}")
@@ -273,7 +317,7 @@ def parse_config(details: Mapping[str, Any]) -> SmokeTestConfig:
         raise ConfigError(f"hookDetails.baseUrl must be an http:// or https:// URL without a "
                           f"query, got {base_url!r}")
 
-    expected_version = details.get("expectedVersion")
+    expected_version = details.get(EXPECTED_VERSION_KEY)
     if not isinstance(expected_version, str) or not re.fullmatch(r"\S+", expected_version):
         raise ConfigError(f"hookDetails.expectedVersion must be a version such as 'v2', "
                           f"got {expected_version!r}")
@@ -281,12 +325,11 @@ def parse_config(details: Mapping[str, Any]) -> SmokeTestConfig:
     return SmokeTestConfig(
         base_url=base_url.rstrip("/"),
         expected_version=expected_version,
-        health_path=_path(details, "healthPath", DEFAULT_HEALTH_PATH),
-        version_path=_path(details, "versionPath", DEFAULT_VERSION_PATH),
-        max_attempts=_whole_number(details, "maxAttempts", DEFAULT_MAX_ATTEMPTS, minimum=1),
-        callback_delay_seconds=_whole_number(details, "callbackDelaySeconds",
-                                             DEFAULT_CALLBACK_DELAY_SECONDS, minimum=1),
-        attempts_made=_whole_number(details, ATTEMPT_KEY, 0, minimum=0),
+        health_path=HEALTH_PATH.read(details),
+        version_path=VERSION_PATH.read(details),
+        max_attempts=MAX_ATTEMPTS.read(details),
+        callback_delay_seconds=CALLBACK_DELAY_SECONDS.read(details),
+        attempts_made=ATTEMPTS_MADE.read(details),
     )
 
 
@@ -313,21 +356,6 @@ def parse_environment(environ: Mapping[str, str]) -> RequestSettings:
             raise ConfigError(f"environment variable REQUEST_TIMEOUT_SECONDS must be a positive "
                               f"number of seconds, got {raw_timeout!r}")
     return RequestSettings(header_name, header_value, timeout)
-
-
-def _path(details: Mapping[str, Any], key: str, default: str) -> str:
-    value = details.get(key, default)
-    if not isinstance(value, str) or not value.startswith("/"):
-        raise ConfigError(f"hookDetails.{key} must be a path starting with '/', got {value!r}")
-    return value
-
-
-def _whole_number(details: Mapping[str, Any], key: str, default: int, minimum: int) -> int:
-    value = details.get(key, default)
-    # bool is an int subclass; `true` is not a count.
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"hookDetails.{key} must be a whole number >= {minimum}, got {value!r}")
-    return value
 
 
 def _log(level: int, message: str, context: Mapping[str, Any], **fields: Any) -> None:
