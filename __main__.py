@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.container_image import ContainerImage, ContainerImageArgs
+from components.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
 from components.ecs_blue_green_service import (
     DeploymentStrategy,
     EcsBlueGreenService,
@@ -163,3 +164,11 @@ rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
     target_5xx_alarm_threshold=deployment.rollback_alarms.target_5xx_threshold if rollback_alarms else None,
 ), opts=with_tags)
 pulumi.export("dashboardUrl", rollout_dashboard.url)
+
+if settings.notifications.enabled:
+    notifications = DeploymentNotifications("deployments", DeploymentNotificationsArgs(
+        service_arn=service.service_arn,
+        service_name=service.service_name,
+        email=settings.notifications.email,
+    ), opts=with_tags)
+    pulumi.export("notificationTopicArn", notifications.topic_arn)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
+
 PROJECT_NAME = "ecs-bluegreen"
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -193,6 +195,12 @@ class ImageSettings:
 
 
 @dataclass(frozen=True)
+class NotificationSettings:
+    enabled: bool
+    email: str | None
+
+
+@dataclass(frozen=True)
 class StackSettings:
     stack: str
     region: str
@@ -203,6 +211,7 @@ class StackSettings:
     deployment: DeploymentSettings
     image: ImageSettings
     owner: str
+    notifications: NotificationSettings
 
     @property
     def tags(self) -> dict[str, str]:
@@ -550,6 +559,16 @@ def _parse_owner(raw: _RawConfig) -> str:
     return owner
 
 
+def _parse_notifications(raw: _RawConfig) -> NotificationSettings:
+    enabled = _parse_bool("notifications.enabled", raw.text("notifications.enabled"), False)
+    email = raw.text("notifications.email")
+    if not enabled:
+        raw.reject_if_set(("notifications.email",), "allowed only with notifications.enabled: true")
+    elif email is not None and not EMAIL_ADDRESS_PATTERN.match(email):
+        raise SettingsError("notifications.email", email, "allowed: one email address, e.g. oncall@example.com")
+    return NotificationSettings(enabled=enabled, email=email)
+
+
 def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) -> StackSettings:
     """Builds the settings from raw config values (project keys without the `ecs-bluegreen:` prefix)."""
     if not region:
@@ -571,6 +590,7 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str]) ->
         deployment=_parse_deployment(raw, service.health_check_path),
         image=_parse_image(raw),
         owner=_parse_owner(raw),
+        notifications=_parse_notifications(raw),
     )
     https = settings.load_balancer.https
     if https is not None and https.hosted_zone_id is None and settings.deployment.smoke_test.enabled:

@@ -77,6 +77,7 @@ class EcsBlueGreenServiceArgs:
 class EcsBlueGreenService(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    service_arn: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
 
@@ -211,6 +212,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
 
         self.cluster_name = cluster.name
         self.service_name = service.name
+        self.service_arn = service.arn
         self.task_definition_arn = task_definition.arn
         self.log_group_name = log_group.name
         self.register_outputs({

@@ -6,16 +6,29 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
+from moto.events.models import EventPattern
+from moto.events.utils import EventMessageType
 
+from components.deployment_notifications import MESSAGE_FIELDS, DeploymentNotificationsArgs
 from components.rollout_dashboard import RolloutDashboardArgs, dashboard_name
+from settings import SettingsError, parse_settings, settings_for_stack_file
 from tests.aws_types import SERVICE, TARGET_GROUP
-from tests.pulumi_harness import ProgramRun, run_program
+from tests.pulumi_harness import ProgramRun, Registered, run_program
 
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
+TOPIC = "aws:sns/topic:Topic"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+NOTIFICATION_TYPES = (TOPIC, EVENT_RULE, EVENT_TARGET, TOPIC_POLICY, SUBSCRIPTION)
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +147,184 @@ def test_dashboard_args_reject_what_cannot_make_a_dashboard(overrides: dict[str,
                                   target_group_arn_suffixes={"blue": "targetgroup/b/1"})
     with pytest.raises(ValueError, match=re.escape(message)):
         RolloutDashboardArgs(**{**values, **overrides})
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications (on in prod, with an email address; off by default)
+
+
+def ecs_event(service_arn: str, event_name: str, reason: str, detail_type: str = "ECS Deployment State Change",
+              ) -> EventMessageType:
+    """A deployment state change as the ECS developer guide shows it ("service deployment state change events")."""
+    return {
+        "version": "0", "id": "ddca6449-b258-46c0-8653-e0e3aEXAMPLE", "detail-type": detail_type, "source": "aws.ecs",
+        "account": "123456789012", "time": "2020-05-23T12:31:14Z", "region": "ap-northeast-1",
+        "resources": [service_arn],
+        "detail": {"eventType": "ERROR" if event_name.endswith("FAILED") else "INFO", "eventName": event_name,
+                   "deploymentId": "ecs-svc/123", "updatedAt": "2020-05-23T11:11:11Z", "reason": reason},
+    }
+
+
+DOCUMENTED_EVENTS = [
+    ("SERVICE_DEPLOYMENT_IN_PROGRESS", "ECS deployment ecs-svc/123 in progress."),
+    ("SERVICE_DEPLOYMENT_IN_PROGRESS", "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/122."),
+    ("SERVICE_DEPLOYMENT_COMPLETED", "ECS deployment ecs-svc/123 completed."),
+    ("SERVICE_DEPLOYMENT_FAILED", "ECS deployment circuit breaker: task failed to start."),
+]
+
+
+def transformed(target: Registered, event: Mapping[str, Any]) -> Any:
+    """What EventBridge hands the topic: each <name> replaced by the value at its path, unescaped (as documented
+    in "Amazon EventBridge input transformation"), then the template read as JSON."""
+    text = target["inputTransformer"]["inputTemplate"]
+    for name, path in target["inputTransformer"]["inputPaths"].items():
+        value: Any = event
+        for key in path.removeprefix("$.").split("."):
+            value = value[key]
+        text = text.replace(f"<{name}>", value)
+    return json.loads(text)
+
+
+def test_the_rule_matches_every_deployment_state_change_of_this_service_and_nothing_else(prod: ProgramRun) -> None:
+    service_arn = prod.one(SERVICE).state["arn"]
+    rule = prod.one(EVENT_RULE)
+    assert json.loads(rule["eventPattern"]) == {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Deployment State Change"],
+        "resources": [service_arn],
+        "detail": {"eventName": ["SERVICE_DEPLOYMENT_IN_PROGRESS", "SERVICE_DEPLOYMENT_COMPLETED",
+                                 "SERVICE_DEPLOYMENT_FAILED"]},
+    }
+    # moto's implementation of EventBridge's matching, on the documented events.
+    pattern = EventPattern.load(rule["eventPattern"])
+    for name, reason in DOCUMENTED_EVENTS:
+        assert pattern.matches_event(ecs_event(service_arn, name, reason)), f"{name}: {reason}"
+        other_service = service_arn.rsplit("/", 1)[0] + "/another-service"
+        assert not pattern.matches_event(ecs_event(other_service, name, reason))
+    assert not pattern.matches_event(ecs_event(service_arn, "SERVICE_STEADY_STATE", "", detail_type="ECS Service Action"))
+
+
+def test_the_rule_sends_one_readable_line_to_the_stacks_topic(prod: ProgramRun) -> None:
+    topic, rule, target = prod.one(TOPIC), prod.one(EVENT_RULE), prod.one(EVENT_TARGET)
+    assert target["rule"] == rule.state["name"]
+    assert target["arn"] == topic.state["arn"]
+    service = prod.one(SERVICE)
+    failed = transformed(target, ecs_event(service.state["arn"], *DOCUMENTED_EVENTS[3]))
+    assert failed == (f"ecs-bluegreen/prod: service {service.state['name']}: SERVICE_DEPLOYMENT_FAILED at "
+                      "2020-05-23T12:31:14Z (deployment ecs-svc/123): ECS deployment circuit breaker: task failed to start.")
+    rollback = transformed(target, ecs_event(service.state["arn"], *DOCUMENTED_EVENTS[1]))
+    assert "SERVICE_DEPLOYMENT_IN_PROGRESS" in rollback and "rolling back to deploymentId ecs-svc/122" in rollback
+    assert "\n" not in failed and "<" not in failed, "one line, every placeholder filled"
+    assert target["inputTransformer"]["inputPaths"] == MESSAGE_FIELDS
+
+
+def test_only_that_rule_may_publish_to_the_topic(prod: ProgramRun) -> None:
+    topic, rule, policy = prod.one(TOPIC), prod.one(EVENT_RULE), prod.one(TOPIC_POLICY)
+    assert policy["arn"] == topic.state["arn"]
+    assert json.loads(policy["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "OnlyTheDeploymentRulePublishes",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic.state["arn"],
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule.state["arn"]}},
+        }],
+    }
+    assert policy.urn in prod.one(EVENT_TARGET).dependencies, "the target waits for the permission to publish"
+
+
+def test_the_configured_address_is_subscribed_and_the_topic_exported(prod: ProgramRun) -> None:
+    subscription = prod.one(SUBSCRIPTION)
+    topic = prod.one(TOPIC)
+    assert (subscription["topic"], subscription["protocol"], subscription["endpoint"]) == \
+        (topic.state["arn"], "email", "platform-team@example.com")
+    assert prod.outputs["notificationTopicArn"] == topic.state["arn"]
+    component = prod.one("ecs-bluegreen:index:DeploymentNotifications")
+    assert all(prod.one(type_).parent == component.urn for type_ in NOTIFICATION_TYPES)
+
+
+def test_notifications_are_off_by_default_and_the_email_is_optional(dev: ProgramRun) -> None:
+    assert not [r for r in dev.resources if r.type in NOTIFICATION_TYPES]
+    assert "notificationTopicArn" not in dev.outputs
+    run = run_program("dev", notifications={"enabled": True})
+    assert sorted(r.type for r in run.resources if r.type in NOTIFICATION_TYPES) == \
+        sorted([TOPIC, EVENT_RULE, TOPIC_POLICY, EVENT_TARGET])
+    assert run.of_type(SUBSCRIPTION) == []
+    assert run.outputs["notificationTopicArn"] == run.one(TOPIC).state["arn"]
+
+
+def test_the_aws_apis_accept_what_the_stack_sends(prod: ProgramRun) -> None:
+    """Each resource's inputs as the API call the provider makes: botocore checks the call against the service's
+    API model (member names, types, required members, minimum lengths) before the stub answers."""
+    region = {"region_name": "ap-northeast-1"}
+    rule, target, policy = prod.one(EVENT_RULE), prod.one(EVENT_TARGET), prod.one(TOPIC_POLICY)
+    dashboard, subscription = prod.one(DASHBOARD), prod.one(SUBSCRIPTION)
+    calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("cloudwatch", "put_dashboard", {"DashboardName": dashboard["dashboardName"],
+                                         "DashboardBody": dashboard["dashboardBody"]}),
+        ("events", "put_rule", {"Name": rule.state["name"], "EventPattern": rule["eventPattern"],
+                                "Description": rule["description"]}),
+        ("events", "put_targets", {"Rule": target["rule"], "Targets": [{
+            "Id": "topic", "Arn": target["arn"], "InputTransformer": {
+                "InputPathsMap": target["inputTransformer"]["inputPaths"],
+                "InputTemplate": target["inputTransformer"]["inputTemplate"]}}]}),
+        ("sns", "set_topic_attributes", {"TopicArn": policy["arn"], "AttributeName": "Policy",
+                                         "AttributeValue": policy["policy"]}),
+        ("sns", "subscribe", {"TopicArn": subscription["topic"], "Protocol": "email",
+                              "Endpoint": subscription["endpoint"]}),
+    ]
+    for service, operation, params in calls:
+        client = boto3.client(service, aws_access_key_id="x", aws_secret_access_key="x", **region)  # type: ignore[call-overload]
+        with Stubber(client) as stubber:
+            stubber.add_response(operation, {}, params)
+            getattr(client, operation)(**params)
+    # botocore does not check patterns: the input path names against the model's.
+    events = boto3.client("events", aws_access_key_id="x", aws_secret_access_key="x", **region)  # type: ignore[call-overload]
+    key_pattern = events.meta.service_model.shape_for("InputTransformerPathKey").metadata["pattern"]
+    assert all(re.fullmatch(key_pattern, name) for name in target["inputTransformer"]["inputPaths"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+def parse(**values: object) -> Any:
+    raw = {"appVersion": "v1", **{key: json.dumps(value) for key, value in values.items()}}
+    return parse_settings("dev", "ap-northeast-1", raw)
+
+
+def test_notification_settings_default_off_and_prod_turns_them_on_with_an_address() -> None:
+    assert parse().notifications.enabled is False and parse().notifications.email is None
+    assert parse(notifications={"enabled": "true"}).notifications.email is None
+    prod = settings_for_stack_file("prod").notifications
+    assert prod.enabled is True and prod.email == "platform-team@example.com"
+
+
+NOTIFICATION_BAD_VALUES = [
+    ({"enabled": "yes"}, "notifications.enabled", "'yes' is not allowed; allowed: true or false"),
+    ({"email": "oncall@example.com"}, "notifications.email", "allowed only with notifications.enabled: true"),
+    ({"enabled": False, "email": "oncall@example.com"}, "notifications.email", "allowed only with notifications"),
+    ({"enabled": True, "email": "oncall"}, "notifications.email", "'oncall' is not allowed; allowed: one email"),
+    ({"enabled": True, "email": "oncall@localhost"}, "notifications.email", "one email address"),
+    ({"enabled": True, "email": "a@example.com, b@example.com"}, "notifications.email", "one email address"),
+    ({"enabled": True, "emial": "a@example.com"}, "notifications.emial", "unknown (a typo?)"),
+]
+
+
+@pytest.mark.parametrize(("values", "key", "message"), NOTIFICATION_BAD_VALUES,
+                         ids=[json.dumps(values) for values, _, _ in NOTIFICATION_BAD_VALUES])
+def test_bad_notification_settings_are_one_line_naming_key_value_and_what_is_allowed(
+        values: dict[str, Any], key: str, message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        parse(notifications=values)
+    assert error.value.key == key
+    assert str(error.value).startswith(f"config '{key}': ") and "\n" not in str(error.value)
+    assert message in str(error.value)
+
+
+def test_notification_args_reject_an_address_sns_cannot_mail() -> None:
+    assert DeploymentNotificationsArgs(service_arn="arn", service_name="s", email="first.last+ops@mail.example.org")
+    with pytest.raises(ValueError, match="email: 'ops@@example.com' is not an email address"):
+        DeploymentNotificationsArgs(service_arn="arn", service_name="s", email="ops@@example.com")
