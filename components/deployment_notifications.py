@@ -40,7 +40,8 @@ class DeploymentNotificationsArgs:
 
 def message_template(stack_label: str, service_name: str) -> str:
     """One line per event; EventBridge fills in the <placeholders> from MESSAGE_FIELDS."""
-    # A JSON string: EventBridge hands the target its text (a template without quotes is not valid).
+    # A JSON string: EventBridge hands the target its text. It inserts the values unescaped, which the
+    # documented reasons allow (no double quotes); a JSON object template would escape them but read worse.
     return json.dumps(f"{stack_label}: service {service_name}: <event> at <time> (deployment <deployment>): <reason>")
 
 

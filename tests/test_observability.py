@@ -16,10 +16,10 @@ from moto.events.models import EventPattern
 from moto.events.utils import EventMessageType
 
 from components.deployment_notifications import MESSAGE_FIELDS, DeploymentNotificationsArgs
-from components.rollout_dashboard import RolloutDashboardArgs, dashboard_name
+from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs, dashboard_name
 from settings import SettingsError, parse_settings, settings_for_stack_file
 from tests.aws_types import SERVICE, TARGET_GROUP
-from tests.pulumi_harness import ProgramRun, Registered, run_program
+from tests.pulumi_harness import ProgramRun, Registered, run_component, run_program
 
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
@@ -136,6 +136,19 @@ def test_the_5xx_graphs_draw_the_rollback_alarm_threshold_when_the_alarms_are_on
     alarm = prod.one("aws:cloudwatch/metricAlarm:MetricAlarm", "blue-target-5xx")
     expected = {"horizontal": [{"label": "rollback alarm", "color": "#d62728", "value": alarm["threshold"]}]}
     assert thresholds(prod) == [expected, expected]
+
+
+def test_the_dashboard_component_serves_any_region_and_number_of_target_groups() -> None:
+    run = run_component(lambda: RolloutDashboard("watch", RolloutDashboardArgs(
+        region="eu-west-1", alb_arn_suffix="app/web/1", target_group_arn_suffixes={"canary": "targetgroup/c/1"},
+        cluster_name="cluster-1", service_name="svc-1")), region="eu-west-1")
+    dashboard = run.one(DASHBOARD)
+    assert dashboard.parent == run.one("ecs-bluegreen:index:RolloutDashboard").urn
+    assert dashboard["dashboardName"] == "ecs-bluegreen-test-watch"
+    graphs = graphs_of(run, "AWS/ApplicationELB")
+    assert len(graphs) == 4 and all(graph["width"] == 24 and graph["x"] == 0 for graph in graphs)
+    assert all(graph["properties"]["metrics"][0][-1] == {"label": "canary"} for graph in graphs), "no colour to guess"
+    assert {graph["properties"]["region"] for graph in graphs_of(run, "AWS/ECS") + graphs} == {"eu-west-1"}
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
