@@ -4,11 +4,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components.container_image import ContainerImage, ContainerImageArgs
+from components.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
 from components.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
 from components.rollout import LifecycleHook, Rollout, manual_approval
+from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
 from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from settings import load_settings
@@ -138,3 +140,22 @@ pulumi.export("repositoryUrl", image.repository_url)
 pulumi.export("imageRef", image.image_ref)
 pulumi.export("taskDefinitionArn", service.task_definition_arn)
 pulumi.export("logGroupName", service.log_group_name)
+
+rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
+    region=settings.region,
+    alb_arn_suffix=load_balancer.alb_arn_suffix,
+    target_group_arn_suffixes={"blue": load_balancer.blue_target_group_arn_suffix,
+                               "green": load_balancer.green_target_group_arn_suffix},
+    cluster_name=service.cluster_name,
+    service_name=service.service_name,
+    target_5xx_alarm_threshold=deployment.rollback_alarms.target_5xx_threshold if rollback_alarms else None,
+), opts=with_tags)
+pulumi.export("dashboardUrl", rollout_dashboard.url)
+
+if settings.notifications.enabled:
+    notifications = DeploymentNotifications("deployments", DeploymentNotificationsArgs(
+        service_arn=service.service_arn,
+        service_name=service.service_name,
+        email=settings.notifications.email,
+    ), opts=with_tags)
+    pulumi.export("notificationTopicArn", notifications.topic_arn)

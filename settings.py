@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 import pulumi
 
+from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
 from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
 from hooks.smoke_test import handler as smoke_test_hook
 
@@ -174,6 +175,12 @@ class ImageSettings:
 
 
 @dataclass(frozen=True)
+class NotificationSettings:
+    enabled: bool
+    email: str | None
+
+
+@dataclass(frozen=True)
 class StackSettings:
     stack: str
     region: str
@@ -184,6 +191,7 @@ class StackSettings:
     deployment: DeploymentSettings
     image: ImageSettings
     owner: str
+    notifications: NotificationSettings
     rewire_primary: Literal["blue", "green"] | None = None
     """From REWIRE_VARIABLE, for one `pulumi up`: send the service's load balancers again, naming this
     target group primary (the one ECS names primary now). None: ECS keeps the wiring it has."""
@@ -553,6 +561,16 @@ def _parse_owner(raw: _RawConfig) -> str:
     return owner
 
 
+def _parse_notifications(raw: _RawConfig) -> NotificationSettings:
+    enabled = _parse_bool("notifications.enabled", raw.text("notifications.enabled"), False)
+    email = raw.text("notifications.email")
+    if not enabled:
+        raw.reject_if_set(("notifications.email",), "allowed only with notifications.enabled: true")
+    elif email is not None and not EMAIL_ADDRESS_PATTERN.fullmatch(email):
+        raise SettingsError("notifications.email", email, "allowed: one email address, e.g. oncall@example.com")
+    return NotificationSettings(enabled=enabled, email=email)
+
+
 # An environment variable, not a config key: it must hold for one `pulumi up` only. Left in the stack's
 # config, it would send a stale orientation after the next deployment swapped the target groups.
 REWIRE_VARIABLE = "BLUEGREEN_REWIRE_PRIMARY"
@@ -588,6 +606,7 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
         deployment=_parse_deployment(raw, service.health_check_path),
         image=_parse_image(raw),
         owner=_parse_owner(raw),
+        notifications=_parse_notifications(raw),
         rewire_primary=_parse_rewire(rewire_primary),
     )
     https = settings.load_balancer.https

@@ -74,6 +74,7 @@ class EcsBlueGreenServiceArgs:
 class EcsBlueGreenService(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    service_arn: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
     rollout_timeout_minutes: int
@@ -103,12 +104,14 @@ class EcsBlueGreenService(pulumi.ComponentResource):
 
         self.cluster_name = cluster.name
         self.service_name = service.name
+        self.service_arn = service.arn
         self.task_definition_arn = task_definition.arn
         self.log_group_name = log_group.name
         self.rollout_timeout_minutes = args.rollout.timeout_minutes
         self.register_outputs({
             "cluster_name": self.cluster_name,
             "service_name": self.service_name,
+            "service_arn": self.service_arn,
             "task_definition_arn": self.task_definition_arn,
             "log_group_name": self.log_group_name,
             "rollout_timeout_minutes": self.rollout_timeout_minutes,
