@@ -55,11 +55,12 @@ image = ContainerImage("app", ContainerImageArgs(
 ), opts=with_tags)
 
 hooks: list[LifecycleHook] = []
-if deployment.smoke_test.enabled and load_balancer.test_traffic_header_value is not None:
+test_traffic = load_balancer.test_traffic
+if deployment.smoke_test.enabled and test_traffic is not None:
     smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
         base_url=load_balancer.url,
         header_name=deployment.test_traffic.header_name,
-        header_value=load_balancer.test_traffic_header_value,
+        header_value=test_traffic.header_value,
         expected_version=settings.app_version,
         health_path=deployment.smoke_test.health_path,
         version_path=deployment.smoke_test.version_path,
@@ -75,8 +76,7 @@ if deployment.manual_approval.enabled:
 
 rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
     alb_arn_suffix=load_balancer.alb_arn_suffix,
-    target_group_arn_suffixes={"blue": load_balancer.blue_target_group_arn_suffix,
-                               "green": load_balancer.green_target_group_arn_suffix},
+    target_group_arn_suffixes={color: group.arn_suffix for color, group in load_balancer.target_groups.items()},
     target_5xx_threshold=deployment.rollback_alarms.target_5xx_threshold,
     unhealthy_hosts_threshold=deployment.rollback_alarms.unhealthy_hosts_threshold,
     evaluation_periods=deployment.rollback_alarms.evaluation_periods,
@@ -94,9 +94,9 @@ service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     subnet_ids=network.private_subnet_ids if settings.network.private else network.public_subnet_ids,
     security_group_id=load_balancer.service_security_group_id,
     assign_public_ip=not settings.network.private,
-    target_group_arns={"blue": load_balancer.blue_target_group_arn, "green": load_balancer.green_target_group_arn},
+    target_group_arns={color: group.arn for color, group in load_balancer.target_groups.items()},
     production_listener_rule_arn=load_balancer.production_listener_rule_arn,
-    test_listener_rule_arn=load_balancer.test_listener_rule_arn,
+    test_listener_rule_arn=test_traffic.rule_arn if test_traffic else None,
     rollout=Rollout(deployment.strategy, deployment.bake_time_minutes, hooks),
     rollback_alarm_names=rollback_alarms.alarm_names if rollback_alarms else None,
     circuit_breaker=deployment.circuit_breaker,
@@ -127,15 +127,14 @@ pulumi.export("url", load_balancer.url)
 pulumi.export("albDnsName", load_balancer.dns_name)
 pulumi.export("clusterName", service.cluster_name)
 pulumi.export("serviceName", service.service_name)
-pulumi.export("blueTargetGroupName", load_balancer.blue_target_group_name)
-pulumi.export("greenTargetGroupName", load_balancer.green_target_group_name)
-pulumi.export("blueTargetGroupArn", load_balancer.blue_target_group_arn)
-pulumi.export("greenTargetGroupArn", load_balancer.green_target_group_arn)
+for color, group in load_balancer.target_groups.items():
+    pulumi.export(f"{color}TargetGroupName", group.name)
+    pulumi.export(f"{color}TargetGroupArn", group.arn)
 pulumi.export("productionListenerRuleArn", load_balancer.production_listener_rule_arn)
-if load_balancer.test_listener_rule_arn is not None:
-    pulumi.export("testListenerRuleArn", load_balancer.test_listener_rule_arn)
+if test_traffic is not None:
+    pulumi.export("testListenerRuleArn", test_traffic.rule_arn)
     pulumi.export("testTrafficHeaderName", deployment.test_traffic.header_name)
-    pulumi.export("testTrafficHeaderValue", load_balancer.test_traffic_header_value)
+    pulumi.export("testTrafficHeaderValue", test_traffic.header_value)
 pulumi.export("repositoryUrl", image.repository_url)
 pulumi.export("imageRef", image.image_ref)
 pulumi.export("taskDefinitionArn", service.task_definition_arn)
@@ -144,8 +143,7 @@ pulumi.export("logGroupName", service.log_group_name)
 rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
     region=settings.region,
     alb_arn_suffix=load_balancer.alb_arn_suffix,
-    target_group_arn_suffixes={"blue": load_balancer.blue_target_group_arn_suffix,
-                               "green": load_balancer.green_target_group_arn_suffix},
+    target_group_arn_suffixes={color: group.arn_suffix for color, group in load_balancer.target_groups.items()},
     cluster_name=service.cluster_name,
     service_name=service.service_name,
     target_5xx_alarm_threshold=deployment.rollback_alarms.target_5xx_threshold if rollback_alarms else None,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
+
+Color = Literal["blue", "green"]
+COLORS: tuple[Color, Color] = ("blue", "green")
 
 # Tight health checks and a short drain, so a rollout takes minutes rather than a quarter hour:
 # a new task is healthy after 2 x 10 s, and an old one drains for 30 s instead of the default 300 s.
@@ -28,7 +33,9 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 class LoadBalancerArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[str]]
+    """Public subnets in two availability zones (an ALB needs two)."""
     container_port: int
+    """The port the tasks listen on: the target groups' port and the only one the ALB may reach."""
     health_check_path: str
     deregistration_delay_seconds: int = 30
     test_traffic_header_name: str | None = None
@@ -43,79 +50,63 @@ class LoadBalancerArgs:
     deletion_protection: bool = False
     drop_invalid_header_fields: bool = False
 
+    def __post_init__(self) -> None:
+        # Target groups allow ports 1-65535; below 1024 the non-root container could not listen.
+        if not 1024 <= self.container_port <= 65535:
+            raise ValueError(f"container_port {self.container_port} is not in 1024-65535")
+        if not self.health_check_path.startswith("/") or len(self.health_check_path) > 1024:
+            raise ValueError(f"health_check_path {self.health_check_path!r} is not a path of at most 1024 characters")
+        if not 0 <= self.deregistration_delay_seconds <= 3600:
+            raise ValueError(f"deregistration_delay_seconds {self.deregistration_delay_seconds} is not in 0-3600")
+        if self.test_traffic_header_name is not None and \
+                not re.fullmatch(r"[A-Za-z0-9-]{1,40}", self.test_traffic_header_name):
+            raise ValueError(f"test_traffic_header_name {self.test_traffic_header_name!r} is not a header name "
+                             "of at most 40 letters, digits and '-'")
+        if (self.certificate_arn is None) != (self.domain_name is None):
+            raise ValueError("certificate_arn and domain_name go together (HTTPS needs the name the certificate covers)")
+        if self.hosted_zone_id is not None and self.domain_name is None:
+            raise ValueError("hosted_zone_id needs domain_name (the record it creates)")
+
+
+@dataclass(frozen=True)
+class TargetGroupRefs:
+    """What other components need of one target group."""
+
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    """The CloudWatch dimension (TargetGroup=...)."""
+
+
+@dataclass(frozen=True)
+class TestTraffic:
+    """The test listener rule and the secret header value that matches it."""
+
+    __test__ = False  # not a pytest test class
+    rule_arn: pulumi.Output[str]
+    header_value: pulumi.Output[str]
+    """A Pulumi secret."""
+
 
 class LoadBalancer(pulumi.ComponentResource):
     alb_security_group_id: pulumi.Output[str]
     service_security_group_id: pulumi.Output[str]
-    blue_target_group_arn: pulumi.Output[str]
-    blue_target_group_name: pulumi.Output[str]
-    blue_target_group_arn_suffix: pulumi.Output[str]
-    green_target_group_arn: pulumi.Output[str]
-    green_target_group_name: pulumi.Output[str]
-    green_target_group_arn_suffix: pulumi.Output[str]
+    """For the tasks: the container port from the ALB only, HTTPS out."""
+    target_groups: dict[Color, TargetGroupRefs]
     alb_arn_suffix: pulumi.Output[str]
     dns_name: pulumi.Output[str]
     url: pulumi.Output[str]
+    """https://<domain_name> with HTTPS (once its alias record exists, if this stack makes it), else http://<dns_name>."""
     production_listener_rule_arn: pulumi.Output[str]
-    test_listener_rule_arn: pulumi.Output[str] | None
-    test_traffic_header_value: pulumi.Output[str] | None
+    test_traffic: TestTraffic | None
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecs-bluegreen:index:LoadBalancer", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        https = args.certificate_arn is not None
+        self._name = name
+        self._child = pulumi.ResourceOptions(parent=self)
 
-        alb_sg = aws.ec2.SecurityGroup(
-            f"{name}-alb-sg", vpc_id=args.vpc_id, description="ALB: HTTP(S) from the internet", opts=child)
-        service_sg = aws.ec2.SecurityGroup(
-            f"{name}-service-sg", vpc_id=args.vpc_id, description="ECS tasks: container port from the ALB only",
-            opts=child)
-
-        public_ports = [80, 443] if https else [80]
-        for port in public_ports:
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-in-{port}", security_group_id=alb_sg.id, description=f"TCP {port} from anywhere",
-                ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4="0.0.0.0/0", opts=child)
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-out-tasks", security_group_id=alb_sg.id, description="To the tasks' container port",
-            ip_protocol="tcp", from_port=args.container_port, to_port=args.container_port,
-            referenced_security_group_id=service_sg.id, opts=child)
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-service-in-alb", security_group_id=service_sg.id, description="Container port from the ALB",
-            ip_protocol="tcp", from_port=args.container_port, to_port=args.container_port,
-            referenced_security_group_id=alb_sg.id, opts=child)
-        # Tasks reach ECR, S3 (image layers) and CloudWatch Logs over HTTPS; DNS to the VPC resolver
-        # is not filtered by security groups.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-service-out-https", security_group_id=service_sg.id, description="HTTPS to AWS APIs",
-            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0", opts=child)
-
-        def target_group(color: str) -> aws.lb.TargetGroup:
-            return aws.lb.TargetGroup(
-                f"{name}-{color}",
-                vpc_id=args.vpc_id,
-                target_type="ip",
-                protocol="HTTP",
-                protocol_version="HTTP1",
-                port=args.container_port,
-                deregistration_delay=args.deregistration_delay_seconds,
-                health_check=aws.lb.TargetGroupHealthCheckArgs(
-                    enabled=True,
-                    protocol="HTTP",
-                    path=args.health_check_path,
-                    matcher="200",
-                    interval=HEALTH_CHECK_INTERVAL_SECONDS,
-                    timeout=HEALTH_CHECK_TIMEOUT_SECONDS,
-                    healthy_threshold=HEALTHY_THRESHOLD,
-                    unhealthy_threshold=UNHEALTHY_THRESHOLD,
-                ),
-                tags={"Color": color},
-                opts=child,
-            )
-
-        blue = target_group("blue")
-        green = target_group("green")
-
+        alb_sg, service_sg = self._security_groups(args)
+        groups: dict[Color, aws.lb.TargetGroup] = {color: self._target_group(args, color) for color in COLORS}
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
@@ -125,115 +116,145 @@ class LoadBalancer(pulumi.ComponentResource):
             security_groups=[alb_sg.id],
             enable_deletion_protection=args.deletion_protection,
             drop_invalid_header_fields=args.drop_invalid_header_fields,
-            opts=child,
+            opts=self._child,
+        )
+        rules_listener = self._listeners(args, alb)
+        production_rule = self._forward_rule(
+            "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups,
+            aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])))
+        self.test_traffic = self._test_rule(args, rules_listener, groups)
+
+        self.alb_security_group_id = alb_sg.id
+        self.service_security_group_id = service_sg.id
+        self.target_groups: dict[Color, TargetGroupRefs] = {
+            color: TargetGroupRefs(group.arn, group.name, group.arn_suffix) for color, group in groups.items()}
+        self.alb_arn_suffix = alb.arn_suffix
+        self.dns_name = alb.dns_name
+        self.url = self._url(args, alb)
+        self.production_listener_rule_arn = production_rule.arn
+        self.register_outputs({
+            "url": self.url,
+            "target_group_arns": {color: group.arn for color, group in self.target_groups.items()},
+            "production_listener_rule_arn": self.production_listener_rule_arn,
+            "test_listener_rule_arn": self.test_traffic.rule_arn if self.test_traffic else None,
+        })
+
+    def _security_groups(self, args: LoadBalancerArgs) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
+        name, child, port = self._name, self._child, args.container_port
+        # EC2 allows only a-z A-Z 0-9, spaces and ._-:/()#,@[]+=&;{}!$* in these descriptions.
+        alb_sg = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg", vpc_id=args.vpc_id, description="ALB: HTTP(S) from the internet", opts=child)
+        service_sg = aws.ec2.SecurityGroup(
+            f"{name}-service-sg", vpc_id=args.vpc_id, description="ECS tasks: container port from the ALB only",
+            opts=child)
+        for public_port in [80, 443] if args.certificate_arn is not None else [80]:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-in-{public_port}", security_group_id=alb_sg.id,
+                description=f"TCP {public_port} from anywhere", ip_protocol="tcp", from_port=public_port,
+                to_port=public_port, cidr_ipv4="0.0.0.0/0", opts=child)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-out-tasks", security_group_id=alb_sg.id, description="To the container port of the tasks",
+            ip_protocol="tcp", from_port=port, to_port=port, referenced_security_group_id=service_sg.id, opts=child)
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-service-in-alb", security_group_id=service_sg.id, description="Container port from the ALB",
+            ip_protocol="tcp", from_port=port, to_port=port, referenced_security_group_id=alb_sg.id, opts=child)
+        # Tasks reach ECR, S3 (image layers) and CloudWatch Logs over HTTPS; DNS to the VPC resolver
+        # is not filtered by security groups.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-service-out-https", security_group_id=service_sg.id, description="HTTPS to AWS APIs",
+            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0", opts=child)
+        return alb_sg, service_sg
+
+    def _target_group(self, args: LoadBalancerArgs, color: Color) -> aws.lb.TargetGroup:
+        return aws.lb.TargetGroup(
+            f"{self._name}-{color}",
+            vpc_id=args.vpc_id,
+            target_type="ip",
+            protocol="HTTP",
+            protocol_version="HTTP1",
+            port=args.container_port,
+            deregistration_delay=args.deregistration_delay_seconds,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                protocol="HTTP",
+                path=args.health_check_path,
+                matcher="200",
+                interval=HEALTH_CHECK_INTERVAL_SECONDS,
+                timeout=HEALTH_CHECK_TIMEOUT_SECONDS,
+                healthy_threshold=HEALTHY_THRESHOLD,
+                unhealthy_threshold=UNHEALTHY_THRESHOLD,
+            ),
+            tags={"Color": color},
+            opts=self._child,
         )
 
+    def _listeners(self, args: LoadBalancerArgs, alb: aws.lb.LoadBalancer) -> aws.lb.Listener:
+        """The HTTP listener, and with a certificate the HTTPS one; returns the listener that holds the rules."""
         not_found = aws.lb.ListenerDefaultActionArgs(
             type="fixed-response",
             fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
                 content_type="text/plain", message_body="Not found", status_code="404"),
         )
+        redirect_to_https = aws.lb.ListenerDefaultActionArgs(
+            type="redirect",
+            redirect=aws.lb.ListenerDefaultActionRedirectArgs(protocol="HTTPS", port="443", status_code="HTTP_301"),
+        )
+        https = args.certificate_arn is not None
         http_listener = aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=alb.arn,
-            protocol="HTTP",
-            port=80,
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="redirect",
-                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                        protocol="HTTPS", port="443", status_code="HTTP_301"),
-                ) if https else not_found,
-            ],
-            opts=child,
-        )
-        rules_listener = http_listener
-        if https:
-            rules_listener = aws.lb.Listener(
-                f"{name}-https",
-                load_balancer_arn=alb.arn,
-                protocol="HTTPS",
-                port=443,
-                ssl_policy=TLS_POLICY,
-                certificate_arn=args.certificate_arn,
-                default_actions=[not_found],
-                opts=child,
-            )
+            f"{self._name}-http", load_balancer_arn=alb.arn, protocol="HTTP", port=80,
+            default_actions=[redirect_to_https if https else not_found], opts=self._child)
+        if not https:
+            return http_listener
+        return aws.lb.Listener(
+            f"{self._name}-https", load_balancer_arn=alb.arn, protocol="HTTPS", port=443, ssl_policy=TLS_POLICY,
+            certificate_arn=args.certificate_arn, default_actions=[not_found], opts=self._child)
 
-        def forward_rule(rule_name: str, priority: int,
-                         condition: aws.lb.ListenerRuleConditionArgs) -> aws.lb.ListenerRule:
-            return aws.lb.ListenerRule(
-                f"{name}-{rule_name}",
-                listener_arn=rules_listener.arn,
-                priority=priority,
-                conditions=[condition],
-                actions=[
-                    aws.lb.ListenerRuleActionArgs(
-                        type="forward",
-                        forward=aws.lb.ListenerRuleActionForwardArgs(
-                            target_groups=[
-                                aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=blue.arn, weight=100),
-                                aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=green.arn, weight=0),
-                            ],
-                        ),
-                    ),
-                ],
-                # ECS rewrites these weights on every deployment; without ignore_changes the next
-                # `pulumi up` would reset them and could send traffic to an empty target group.
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
-            )
-
-        production_rule = forward_rule(
-            "production-rule", PRODUCTION_RULE_PRIORITY,
-            aws.lb.ListenerRuleConditionArgs(
-                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])),
+    def _forward_rule(self, rule_name: str, priority: int, listener: aws.lb.Listener,
+                      groups: dict[Color, aws.lb.TargetGroup],
+                      condition: aws.lb.ListenerRuleConditionArgs) -> aws.lb.ListenerRule:
+        return aws.lb.ListenerRule(
+            f"{self._name}-{rule_name}",
+            listener_arn=listener.arn,
+            priority=priority,
+            conditions=[condition],
+            actions=[aws.lb.ListenerRuleActionArgs(
+                type="forward",
+                forward=aws.lb.ListenerRuleActionForwardArgs(target_groups=[
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=groups["blue"].arn, weight=100),
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=groups["green"].arn, weight=0),
+                ]),
+            )],
+            # ECS rewrites these weights on every deployment; without ignore_changes the next
+            # `pulumi up` would reset them and could send traffic to an empty target group.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
         )
 
-        self.test_listener_rule_arn = None
-        self.test_traffic_header_value = None
-        if args.test_traffic_header_name is not None:
-            # Letters and digits only: ALB header conditions treat * and ? as wildcards.
-            header_value = random.RandomPassword(f"{name}-test-header-value", length=32, special=False, opts=child)
-            test_rule = forward_rule(
-                "test-rule", TEST_RULE_PRIORITY,
-                aws.lb.ListenerRuleConditionArgs(
-                    http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                        http_header_name=args.test_traffic_header_name,
-                        values=[pulumi.Output.secret(header_value.result)])),
-            )
-            self.test_listener_rule_arn = test_rule.arn
-            self.test_traffic_header_value = pulumi.Output.secret(header_value.result)
+    def _test_rule(self, args: LoadBalancerArgs, listener: aws.lb.Listener,
+                   groups: dict[Color, aws.lb.TargetGroup]) -> TestTraffic | None:
+        if args.test_traffic_header_name is None:
+            return None
+        # Letters and digits only: ALB header conditions treat * and ? as wildcards.
+        value = random.RandomPassword(f"{self._name}-test-header-value", length=32, special=False, opts=self._child)
+        secret = pulumi.Output.secret(value.result)
+        rule = self._forward_rule(
+            "test-rule", TEST_RULE_PRIORITY, listener, groups,
+            aws.lb.ListenerRuleConditionArgs(http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+                http_header_name=args.test_traffic_header_name, values=[secret])))
+        return TestTraffic(rule_arn=rule.arn, header_value=secret)
 
-        self.alb_security_group_id = alb_sg.id
-        self.service_security_group_id = service_sg.id
-        self.blue_target_group_arn = blue.arn
-        self.blue_target_group_name = blue.name
-        self.blue_target_group_arn_suffix = blue.arn_suffix
-        self.green_target_group_arn = green.arn
-        self.green_target_group_name = green.name
-        self.green_target_group_arn_suffix = green.arn_suffix
-        self.alb_arn_suffix = alb.arn_suffix
-        self.dns_name = alb.dns_name
-        self.url = alb.dns_name.apply(lambda dns: f"http://{dns}")
-        if https and args.domain_name is not None:
-            self.url = pulumi.Output.from_input(f"https://{args.domain_name}")
-        if args.domain_name is not None and args.hosted_zone_id is not None:
-            record = aws.route53.Record(
-                f"{name}-alias",
-                zone_id=args.hosted_zone_id,
-                name=args.domain_name,
-                type="A",
-                aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id,
-                                                     evaluate_target_health=True)],
-                opts=child,
-            )
-            # Whatever uses the URL (the smoke test's hook details, hence the service) waits for the name.
-            self.url = pulumi.Output.all(self.url, record.fqdn).apply(lambda values: values[0])
-        self.production_listener_rule_arn = production_rule.arn
-        self.register_outputs({
-            "url": self.url,
-            "blue_target_group_arn": self.blue_target_group_arn,
-            "green_target_group_arn": self.green_target_group_arn,
-            "production_listener_rule_arn": self.production_listener_rule_arn,
-            "test_listener_rule_arn": self.test_listener_rule_arn,
-        })
+    def _url(self, args: LoadBalancerArgs, alb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
+        if args.domain_name is None:
+            return alb.dns_name.apply(lambda dns: f"http://{dns}")
+        url = pulumi.Output.from_input(f"https://{args.domain_name}")
+        if args.hosted_zone_id is None:
+            return url
+        record = aws.route53.Record(
+            f"{self._name}-alias",
+            zone_id=args.hosted_zone_id,
+            name=args.domain_name,
+            type="A",
+            aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
+            opts=self._child,
+        )
+        # Whatever uses the URL (the smoke test's hook details, hence the service) waits for the name.
+        return pulumi.Output.all(url, record.fqdn).apply(lambda values: values[0])

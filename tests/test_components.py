@@ -4,8 +4,10 @@ caller and not just for the values `__main__.py` happens to pass."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pulumi
+import pytest
 import pulumi_aws as aws
 
 from components.container_image import ContainerImage, ContainerImageArgs
@@ -157,3 +159,34 @@ def test_components_accept_a_provider_for_their_children() -> None:
     run = run_component(build)
     provider = run.one("pulumi:providers:aws")
     assert all(a.provider.startswith(provider.urn) for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+
+
+def lb_args(**overrides: object) -> LoadBalancerArgs:
+    values: dict = dict(vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], container_port=8080,
+                        health_check_path="/health")
+    return LoadBalancerArgs(**{**values, **overrides})
+
+
+@pytest.mark.parametrize("build, complaint", [
+    (lambda: lb_args(container_port=80), "container_port 80 is not in 1024-65535"),
+    (lambda: lb_args(health_check_path="health"), "health_check_path 'health'"),
+    (lambda: lb_args(deregistration_delay_seconds=3601), "deregistration_delay_seconds 3601"),
+    (lambda: lb_args(test_traffic_header_name="X Test"), "test_traffic_header_name 'X Test'"),
+    (lambda: lb_args(certificate_arn="arn:aws:acm:ap-northeast-1:111122223333:certificate/abc"),
+     "certificate_arn and domain_name go together"),
+    (lambda: lb_args(hosted_zone_id="Z123"), "hosted_zone_id needs domain_name"),
+    (lambda: service_args(target_group_arns={"blue": "arn:blue"}), "needs exactly blue and green"),
+    (lambda: service_args(container_port=443), "container_port 443"),
+])
+def test_component_args_refuse_what_the_component_cannot_build(build: Callable[[], object], complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        build()
+
+
+def test_load_balancer_exposes_both_target_groups_as_one_mapping() -> None:
+    groups: dict = {}
+    run = run_component(lambda: groups.update(LoadBalancer("lb", lb_args()).target_groups))
+    assert set(groups) == {"blue", "green"}
+    for color in ("blue", "green"):
+        group = run.one("aws:lb/targetGroup:TargetGroup", f"-{color}")
+        assert group["tags"] == {"Color": color}
