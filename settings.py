@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 import pulumi
 
 from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
+from components.network import NatGateways
 from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
 from hooks.smoke_test import handler as smoke_test_hook
 
@@ -68,10 +69,10 @@ class NetworkSettings:
     vpc_cidr: str
     availability_zones: tuple[str, ...]
     public_subnet_cidrs: tuple[str, ...]
-    task_subnets: str
+    task_subnets: Literal["public", "private"]
     """public (the seed: tasks get public IPs) or private (tasks reach AWS through NAT or endpoints)."""
     private_subnet_cidrs: tuple[str, ...]
-    nat_gateways: str
+    nat_gateways: NatGateways
     vpc_endpoints: bool
 
     @property
@@ -171,7 +172,7 @@ class DeploymentSettings:
 class ImageSettings:
     repository_force_delete: bool
     images_to_keep: int
-    tag_mutability: str
+    tag_mutability: Literal["MUTABLE", "IMMUTABLE"]
 
 
 @dataclass(frozen=True)
@@ -338,8 +339,8 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
 
     public = _parse_subnet_cidrs(raw, "publicSubnetCidrs", ("10.0.1.0/24", "10.0.2.0/24"), vpc,
                                  smallest=27, why="an ALB needs /27 subnets or larger")
-    task_subnets = _parse_choice("taskSubnets", raw.text("taskSubnets"), "public",
-                                 {"public": "public", "private": "private"})
+    kinds: Mapping[str, Literal["public", "private"]] = {"public": "public", "private": "private"}
+    task_subnets = _parse_choice("taskSubnets", raw.text("taskSubnets"), "public", kinds)
     if task_subnets == "public":
         raw.reject_if_set(("privateSubnetCidrs", "natGateways", "vpcEndpoints"),
                           "allowed only with taskSubnets: private")
@@ -348,9 +349,9 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
         if any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(other)) for other in public):
             raise SettingsError("privateSubnetCidrs", cidr, "allowed: CIDR blocks that do not overlap publicSubnetCidrs")
     vpc_endpoints = _parse_bool("vpcEndpoints", raw.text("vpcEndpoints"), False)
+    strategies: Mapping[str, NatGateways] = {"None": "None", "Single": "Single", "OnePerAz": "OnePerAz"}
     nat_gateways = _parse_choice("natGateways", raw.text("natGateways"),
-                                 "None" if task_subnets == "public" or vpc_endpoints else "OnePerAz",
-                                 {name: name for name in ("None", "Single", "OnePerAz")})
+                                 "None" if task_subnets == "public" or vpc_endpoints else "OnePerAz", strategies)
     if task_subnets == "private" and nat_gateways == "None" and not vpc_endpoints:
         raise SettingsError("natGateways", nat_gateways, "allowed: Single or OnePerAz, or set vpcEndpoints: true "
                                                          "(tasks in private subnets need one to pull their image)")
@@ -544,12 +545,12 @@ def _parse_strategy(raw: _RawConfig, kind: str) -> Strategy:
 
 
 def _parse_image(raw: _RawConfig) -> ImageSettings:
+    mutability: Mapping[str, Literal["MUTABLE", "IMMUTABLE"]] = {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}
     return ImageSettings(
         repository_force_delete=_parse_bool("imageRepositoryForceDelete",
                                             raw.text("imageRepositoryForceDelete"), True),
         images_to_keep=_parse_int("imagesToKeep", raw.text("imagesToKeep"), 10, 1, 1000),
-        tag_mutability=_parse_choice("imageTagMutability", raw.text("imageTagMutability"), "MUTABLE",
-                                     {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}),
+        tag_mutability=_parse_choice("imageTagMutability", raw.text("imageTagMutability"), "MUTABLE", mutability),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -27,7 +28,12 @@ class ContainerImageArgs:
     app_version: str
     force_delete_repository: bool
     images_to_keep: int
-    tag_mutability: str = "MUTABLE"
+    tag_mutability: Literal["MUTABLE", "IMMUTABLE"] = "MUTABLE"
+    """IMMUTABLE: pushing another image under an existing appVersion fails (prod)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.images_to_keep <= 1000:
+            raise ValueError(f"images_to_keep {self.images_to_keep} is not in 1-1000")
 
 
 class ContainerImage(pulumi.ComponentResource):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -12,6 +13,8 @@ import pulumi_awsx as awsx
 # What a Fargate task needs to start without a NAT gateway: pull from ECR (API and registry) and
 # ship its logs through interface endpoints, and fetch the image layers from S3 (a gateway endpoint).
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs")
+
+NatGateways = Literal["None", "Single", "OnePerAz"]  # awsx's NatGatewayStrategy values
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,19 @@ class NetworkArgs:
     """One CIDR per availability zone, in the same order."""
     private_subnet_cidrs: Sequence[str] = field(default_factory=list)
     """Empty: no private subnets (the seed's layout)."""
-    nat_gateways: str = "None"
-    """None, Single or OnePerAz (awsx's NatGatewayStrategy)."""
+    nat_gateways: NatGateways = "None"
+    """How private subnets reach the internet: no NAT gateway (the seed's layout, or VPC endpoints
+    instead), a Single one, or OnePerAz (an AZ's outage leaves the other's egress)."""
     vpc_endpoints: bool = False
+    """Interface endpoints for ECR and CloudWatch Logs and an S3 gateway endpoint, in the private subnets."""
+
+    def __post_init__(self) -> None:
+        zones, public, private = len(self.availability_zones), len(self.public_subnet_cidrs), len(self.private_subnet_cidrs)
+        if zones != 2 or public != zones or private not in (0, zones):
+            raise ValueError(f"two availability zones with one public (and optionally one private) CIDR each, "
+                             f"got {zones} zones, {public} public and {private} private CIDRs")
+        if not self.private_subnet_cidrs and (self.nat_gateways != "None" or self.vpc_endpoints):
+            raise ValueError("nat_gateways and vpc_endpoints serve private subnets; there are none")
 
 
 class Network(pulumi.ComponentResource):
