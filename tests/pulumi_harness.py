@@ -22,6 +22,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from settings import PROJECT_DIR, PROJECT_NAME
+from tests.aws_types import KNOWN as KNOWN_TYPE_TOKENS
 
 ACCOUNT_ID = "123456789012"
 _SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
@@ -76,6 +77,8 @@ class ProgramRun:
         self._by_urn = {r.urn: r for r in self.resources}
 
     def of_type(self, type_: str) -> list[Registered]:
+        # A misspelled token would find nothing, and an absence check would pass without checking.
+        assert type_ in KNOWN_TYPE_TOKENS, f"{type_!r} is not a type token of tests/aws_types.py"
         return [r for r in self.resources if r.type == type_]
 
     def one(self, type_: str, name_contains: str = "") -> Registered:

@@ -10,6 +10,12 @@ import pulumi
 import pytest
 import pulumi_aws as aws
 
+from tests.aws_types import (
+    ALARM, AWS_PROVIDER, DNS_RECORD, ECR_LIFECYCLE_POLICY, FUNCTION, IMAGE, INGRESS, LISTENER,
+    LOAD_BALANCER_COMPONENT, LOG_GROUP, NETWORK_COMPONENT, REPOSITORY, ROLE, ROLE_POLICY, RULE,
+    SCALING_POLICY, SCALING_TARGET, SERVICE, SG, SMOKE_TEST_HOOK_COMPONENT, TARGET_GROUP, TASK_DEFINITION,
+    VPC, VPC_ENDPOINT,
+)
 from components.container_image import ContainerImage, ContainerImageArgs
 from components.ecs_blue_green_service import CONTAINER_NAME, EcsBlueGreenService, EcsBlueGreenServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
@@ -26,8 +32,8 @@ def test_network_lays_out_any_two_zones_and_cidrs() -> None:
         vpc_cidr="172.20.0.0/16", region="eu-west-1", availability_zones=["eu-west-1b", "eu-west-1c"],
         public_subnet_cidrs=["172.20.0.0/20", "172.20.16.0/20"],
         private_subnet_cidrs=["172.20.128.0/20", "172.20.144.0/20"], nat_gateways="Single")), region="eu-west-1")
-    vpc = run.one("awsx:ec2:Vpc")
-    assert vpc.parent == run.one("ecs-bluegreen:index:Network").urn
+    vpc = run.one(VPC)
+    assert vpc.parent == run.one(NETWORK_COMPONENT).urn
     assert vpc["cidrBlock"] == "172.20.0.0/16"
     assert vpc["availabilityZoneNames"] == ["eu-west-1b", "eu-west-1c"]
     assert [spec["cidrBlocks"] for spec in vpc["subnetSpecs"]] == [
@@ -35,7 +41,7 @@ def test_network_lays_out_any_two_zones_and_cidrs() -> None:
     assert vpc["natGateways"] == {"strategy": "Single"}
     assert vpc["enableDnsHostnames"] is True and vpc["enableDnsSupport"] is True
     assert "vpcEndpointSpecs" not in vpc.inputs
-    assert run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") == []
+    assert run.of_type(VPC_ENDPOINT) == []
 
 
 def test_load_balancer_on_a_custom_port_with_test_rule_and_https() -> None:
@@ -43,30 +49,30 @@ def test_load_balancer_on_a_custom_port_with_test_rule_and_https() -> None:
         vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], container_port=9000, health_check_path="/ready",
         deregistration_delay_seconds=5, test_traffic_header_name="X-Canary",
         certificate_arn="arn:aws:acm:ap-northeast-1:111122223333:certificate/abc", domain_name="svc.example.org")))
-    component = run.one("ecs-bluegreen:index:LoadBalancer")
+    component = run.one(LOAD_BALANCER_COMPONENT)
     assert all(r.parent == component.urn for r in run.resources if r is not component)
-    for group in run.of_type("aws:lb/targetGroup:TargetGroup"):
+    for group in run.of_type(TARGET_GROUP):
         assert (group["port"], group["healthCheck"]["path"], group["deregistrationDelay"]) == (9000, "/ready", 5)
         assert group["vpcId"] == "vpc-1"
-    service_sg = run.one("aws:ec2/securityGroup:SecurityGroup", "service-sg")
-    [ingress] = [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    service_sg = run.one(SG, "service-sg")
+    [ingress] = [r for r in run.of_type(INGRESS)
                  if r["securityGroupId"] == service_sg.id]
     assert (ingress["fromPort"], ingress["toPort"]) == (9000, 9000)
-    test_rule = run.one("aws:lb/listenerRule:ListenerRule", "test-rule")
+    test_rule = run.one(RULE, "test-rule")
     assert test_rule["conditions"][0]["httpHeader"]["httpHeaderName"] == "X-Canary"
-    https = [listener for listener in run.of_type("aws:lb/listener:Listener") if listener["port"] == 443]
+    https = [listener for listener in run.of_type(LISTENER) if listener["port"] == 443]
     assert len(https) == 1 and test_rule["listenerArn"] == https[0].state["arn"]
-    assert run.of_type("aws:route53/record:Record") == []
+    assert run.of_type(DNS_RECORD) == []
 
 
 def test_container_image_honours_mutability_retention_and_version() -> None:
     run = run_component(lambda: ContainerImage("img", ContainerImageArgs(
         app_version="2024.06.01-rc.1", force_delete_repository=False, images_to_keep=3, tag_mutability="IMMUTABLE")))
-    repository = run.one("aws:ecr/repository:Repository")
+    repository = run.one(REPOSITORY)
     assert (repository["imageTagMutability"], repository["forceDelete"]) == ("IMMUTABLE", False)
-    policy = json.loads(run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy")["policy"])
+    policy = json.loads(run.one(ECR_LIFECYCLE_POLICY)["policy"])
     assert policy["rules"][0]["selection"]["countNumber"] == 3
-    image = run.one("docker:index/image:Image")
+    image = run.one(IMAGE)
     assert image["imageName"].endswith(":2024.06.01-rc.1")
     assert image["build"]["args"] == {"APP_VERSION": "2024.06.01-rc.1"}
 
@@ -88,7 +94,7 @@ def test_service_passes_its_arguments_through() -> None:
         rollout=Rollout(Canary(percent=2.5, bake_minutes=7), bake_time_minutes=5,
                         hooks=[manual_approval(timeout_minutes=30, timeout_action="CONTINUE")]),
         desired_count_managed_by_autoscaling=True)), region="us-east-2")
-    service = run.one("aws:ecs/service:Service")
+    service = run.one(SERVICE)
     assert (service["desiredCount"], service["healthCheckGracePeriodSeconds"]) == (3, 60)
     assert service["networkConfiguration"] == {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"],
                                                "assignPublicIp": False}
@@ -106,14 +112,14 @@ def test_service_passes_its_arguments_through() -> None:
     # 30 min overhead + the 30 min pause + 7 min canary + 5 min bake
     assert service.custom_timeouts == {"create": "72m", "update": "72m"}
     assert service.ignore_changes == ["loadBalancers", "desiredCount"]
-    task = run.one("aws:ecs/taskDefinition:TaskDefinition")
+    task = run.one(TASK_DEFINITION)
     assert (task["cpu"], task["memory"]) == ("1024", "2048")
     [container] = json.loads(task["containerDefinitions"])
     assert container["image"] == "repo@sha256:abc"
     assert container["logConfiguration"]["options"]["awslogs-region"] == "us-east-2"
     assert {"name": "PORT", "value": "9000"} in container["environment"]
     assert container["readonlyRootFilesystem"] is False and "healthCheck" not in container
-    assert run.one("aws:cloudwatch/logGroup:LogGroup")["retentionInDays"] == 30
+    assert run.one(LOG_GROUP)["retentionInDays"] == 30
 
 
 def test_smoke_test_hook_on_its_own() -> None:
@@ -121,19 +127,19 @@ def test_smoke_test_hook_on_its_own() -> None:
         base_url="https://svc.example.org", header_name="X-Canary", header_value="s3cret", expected_version="v9",
         health_path="/ready", version_path="/about", max_attempts=3, callback_delay_seconds=20,
         log_retention_days=14)))
-    function = run.one("aws:lambda/function:Function")
+    function = run.one(FUNCTION)
     assert function["environment"]["variables"]["TEST_HEADER_NAME"] == "X-Canary"
-    assert run.one("aws:cloudwatch/logGroup:LogGroup")["retentionInDays"] == 14
+    assert run.one(LOG_GROUP)["retentionInDays"] == 14
     assert {r.type for r in run.resources} == {
-        "ecs-bluegreen:index:SmokeTestHook", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
-        "aws:iam/rolePolicy:RolePolicy", "aws:lambda/function:Function"}
+        SMOKE_TEST_HOOK_COMPONENT, LOG_GROUP, ROLE,
+        ROLE_POLICY, FUNCTION}
 
 
 def test_rollback_alarms_for_any_labels_and_thresholds() -> None:
     run = run_component(lambda: RollbackAlarms("alarms", RollbackAlarmsArgs(
         alb_arn_suffix="app/alb/1", target_group_arn_suffixes={"one": "targetgroup/one/1"},
         target_5xx_threshold=50, unhealthy_hosts_threshold=3, evaluation_periods=5)))
-    alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    alarms = run.of_type(ALARM)
     assert {(a["metricName"], a["threshold"], a["evaluationPeriods"]) for a in alarms} == {
         ("HTTPCode_Target_5XX_Count", 50, 5), ("UnHealthyHostCount", 3, 5)}
     assert all(a["dimensions"] == {"LoadBalancer": "app/alb/1", "TargetGroup": "targetgroup/one/1"} for a in alarms)
@@ -142,8 +148,8 @@ def test_rollback_alarms_for_any_labels_and_thresholds() -> None:
 def test_autoscaling_without_memory_tracks_cpu_only() -> None:
     run = run_component(lambda: ServiceAutoscaling("scale", ServiceAutoscalingArgs(
         cluster_name="c", service_name="s", min_capacity=1, max_capacity=4, cpu_target_percent=50)))
-    assert run.one("aws:appautoscaling/target:Target")["resourceId"] == "service/c/s"
-    [policy] = run.of_type("aws:appautoscaling/policy:Policy")
+    assert run.one(SCALING_TARGET)["resourceId"] == "service/c/s"
+    [policy] = run.of_type(SCALING_POLICY)
     configuration = policy["targetTrackingScalingPolicyConfiguration"]
     assert configuration["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
     assert configuration["targetValue"] == 50
@@ -157,8 +163,8 @@ def test_components_accept_a_provider_for_their_children() -> None:
             unhealthy_hosts_threshold=1, evaluation_periods=1), opts=pulumi.ResourceOptions(providers=[provider]))
 
     run = run_component(build)
-    provider = run.one("pulumi:providers:aws")
-    assert all(a.provider.startswith(provider.urn) for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    provider = run.one(AWS_PROVIDER)
+    assert all(a.provider.startswith(provider.urn) for a in run.of_type(ALARM))
 
 
 def lb_args(**overrides: object) -> LoadBalancerArgs:
@@ -188,5 +194,5 @@ def test_load_balancer_exposes_both_target_groups_as_one_mapping() -> None:
     run = run_component(lambda: groups.update(LoadBalancer("lb", lb_args()).target_groups))
     assert set(groups) == {"blue", "green"}
     for color in ("blue", "green"):
-        group = run.one("aws:lb/targetGroup:TargetGroup", f"-{color}")
+        group = run.one(TARGET_GROUP, f"-{color}")
         assert group["tags"] == {"Color": color}

@@ -18,16 +18,19 @@ from moto.events.utils import EventMessageType
 from components.deployment_notifications import MESSAGE_FIELDS, DeploymentNotificationsArgs
 from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs, dashboard_name
 from settings import SettingsError, parse_settings, settings_for_stack_file
-from tests.aws_types import SERVICE, TARGET_GROUP
+from tests.aws_types import (
+    ALARM, ALB, CLUSTER, DASHBOARD, DEPLOYMENT_NOTIFICATIONS_COMPONENT, EVENT_RULE, EVENT_TARGET,
+    ROLLOUT_DASHBOARD_COMPONENT, SERVICE, TARGET_GROUP, TOPIC, TOPIC_POLICY, TOPIC_SUBSCRIPTION,
+)
 from tests.pulumi_harness import ProgramRun, Registered, run_component, run_program
 
-DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
-ALB = "aws:lb/loadBalancer:LoadBalancer"
-TOPIC = "aws:sns/topic:Topic"
-EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
-EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+DASHBOARD = DASHBOARD
+ALB = ALB
+TOPIC = TOPIC
+EVENT_RULE = EVENT_RULE
+EVENT_TARGET = EVENT_TARGET
+TOPIC_POLICY = TOPIC_POLICY
+SUBSCRIPTION = TOPIC_SUBSCRIPTION
 NOTIFICATION_TYPES = (TOPIC, EVENT_RULE, EVENT_TARGET, TOPIC_POLICY, SUBSCRIPTION)
 
 
@@ -76,7 +79,7 @@ def test_each_target_group_metric_is_graphed_for_blue_and_green_side_by_side(dev
 
 
 def test_cpu_and_memory_graphs_name_the_real_cluster_and_service(dev: ProgramRun) -> None:
-    cluster = dev.one("aws:ecs/cluster:Cluster").state["name"]
+    cluster = dev.one(CLUSTER).state["name"]
     service = dev.one(SERVICE).state["name"]
     graphs = graphs_of(dev, "AWS/ECS")
     assert {graph["properties"]["metrics"][0][1] for graph in graphs} == {"CPUUtilization", "MemoryUtilization"}
@@ -133,7 +136,7 @@ def test_the_5xx_graphs_draw_the_rollback_alarm_threshold_when_the_alarms_are_on
                 if graph["properties"]["metrics"][0][1] == "HTTPCode_Target_5XX_Count"]
 
     assert thresholds(dev) == [None, None]
-    alarm = prod.one("aws:cloudwatch/metricAlarm:MetricAlarm", "blue-target-5xx")
+    alarm = prod.one(ALARM, "blue-target-5xx")
     expected = {"horizontal": [{"label": "rollback alarm", "color": "#d62728", "value": alarm["threshold"]}]}
     assert thresholds(prod) == [expected, expected]
 
@@ -143,7 +146,7 @@ def test_the_dashboard_component_serves_any_region_and_number_of_target_groups()
         region="eu-west-1", alb_arn_suffix="app/web/1", target_group_arn_suffixes={"canary": "targetgroup/c/1"},
         cluster_name="cluster-1", service_name="svc-1")), region="eu-west-1")
     dashboard = run.one(DASHBOARD)
-    assert dashboard.parent == run.one("ecs-bluegreen:index:RolloutDashboard").urn
+    assert dashboard.parent == run.one(ROLLOUT_DASHBOARD_COMPONENT).urn
     assert dashboard["dashboardName"] == "ecs-bluegreen-test-watch"
     graphs = graphs_of(run, "AWS/ApplicationELB")
     assert len(graphs) == 4 and all(graph["width"] == 24 and graph["x"] == 0 for graph in graphs)
@@ -254,7 +257,7 @@ def test_the_configured_address_is_subscribed_and_the_topic_exported(prod: Progr
     assert (subscription["topic"], subscription["protocol"], subscription["endpoint"]) == \
         (topic.state["arn"], "email", "platform-team@example.com")
     assert prod.outputs["notificationTopicArn"] == topic.state["arn"]
-    component = prod.one("ecs-bluegreen:index:DeploymentNotifications")
+    component = prod.one(DEPLOYMENT_NOTIFICATIONS_COMPONENT)
     assert all(prod.one(type_).parent == component.urn for type_ in NOTIFICATION_TYPES)
 
 

@@ -10,7 +10,11 @@ import pytest
 
 from components.ecs_blue_green_service import CONTAINER_NAME, CONTAINER_STOP_TIMEOUT_SECONDS
 from components.rollout import ROLLOUT_OVERHEAD_MINUTES
-from tests.aws_types import EGRESS, INGRESS, RULE, SERVICE, SG, TARGET_GROUP, TASK_DEFINITION
+from tests.aws_types import (
+    ALB, AWS_PROVIDER, CAPACITY_PROVIDERS, CLUSTER, ECR_LIFECYCLE_POLICY, EGRESS, IMAGE, INGRESS, LISTENER,
+    LOG_GROUP, REPOSITORY, ROLE_POLICY_ATTACHMENT, RULE, SERVICE, SG, TARGET_GROUP, TARGET_GROUP_ATTACHMENT,
+    TASK_DEFINITION, VPC,
+)
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
 
@@ -30,7 +34,7 @@ def container_of(run: ProgramRun) -> dict[str, Any]:
 
 
 def test_network_is_the_seeds_vpc_and_public_subnets(dev: ProgramRun) -> None:  # rows 2-6
-    vpc = dev.one("awsx:ec2:Vpc")
+    vpc = dev.one(VPC)
     assert vpc["cidrBlock"] == "10.0.0.0/16"
     assert vpc["availabilityZoneNames"] == ["ap-northeast-1a", "ap-northeast-1c"]
     # awsx maps a public IPv4 on launch in Public subnets and routes them 0.0.0.0/0 to an internet gateway.
@@ -60,7 +64,7 @@ def test_service_security_group_admits_the_container_port_from_the_alb_only(dev:
     [egress] = rules_of(dev, EGRESS, service_sg)
     assert (egress["ipProtocol"], egress["fromPort"], egress["toPort"], egress["cidrIpv4"]) == \
         ("tcp", 443, 443, "0.0.0.0/0")
-    assert service_sg["vpcId"] == alb_sg["vpcId"] == dev.one("awsx:ec2:Vpc").state["vpcId"]
+    assert service_sg["vpcId"] == alb_sg["vpcId"] == dev.one(VPC).state["vpcId"]
 
 
 @pytest.mark.parametrize("color", ["blue", "green"])
@@ -70,28 +74,28 @@ def test_target_groups_are_ip_http_8080_http1_with_a_fast_health_check(dev: Prog
     assert group["protocol"] == "HTTP"
     assert group["port"] == 8080
     assert group["protocolVersion"] == "HTTP1"
-    assert group["vpcId"] == dev.one("awsx:ec2:Vpc").state["vpcId"]
+    assert group["vpcId"] == dev.one(VPC).state["vpcId"]
     health = group["healthCheck"]
     assert (health["path"], health["matcher"], health["protocol"]) == ("/health", "200", "HTTP")
     # A new task must be healthy within half a minute and an old one drained in 30 s, not 5 minutes.
     assert health["interval"] * health["healthyThreshold"] <= 30
     assert group["deregistrationDelay"] <= 30
-    assert dev.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment") == [], "ECS registers the targets"
+    assert dev.of_type(TARGET_GROUP_ATTACHMENT) == [], "ECS registers the targets"
 
 
 def test_alb_is_internet_facing_ipv4_in_both_public_subnets(dev: ProgramRun) -> None:  # row 11
-    alb = dev.one("aws:lb/loadBalancer:LoadBalancer")
+    alb = dev.one(ALB)
     assert alb["loadBalancerType"] == "application"
     assert alb["internal"] is False
     assert alb["ipAddressType"] == "ipv4"
-    assert alb["subnets"] == dev.one("awsx:ec2:Vpc").state["publicSubnetIds"]
+    assert alb["subnets"] == dev.one(VPC).state["publicSubnetIds"]
     assert alb["securityGroups"] == [dev.one(SG, "alb-sg").id]
 
 
 def test_http_listener_and_production_rule_forward_to_blue_then_green(dev: ProgramRun) -> None:  # rows 12-13
-    [listener] = dev.of_type("aws:lb/listener:Listener")
+    [listener] = dev.of_type(LISTENER)
     assert (listener["protocol"], listener["port"]) == ("HTTP", 80)
-    assert listener["loadBalancerArn"] == dev.one("aws:lb/loadBalancer:LoadBalancer").state["arn"]
+    assert listener["loadBalancerArn"] == dev.one(ALB).state["arn"]
     [rule] = dev.of_type(RULE)
     assert rule["listenerArn"] == listener.state["arn"]
     assert rule["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
@@ -108,12 +112,12 @@ def test_production_rule_ignores_the_weights_ecs_rewrites(dev: ProgramRun) -> No
 
 
 def test_ecr_repository_is_mutable_aes256_scanned_and_pruned(dev: ProgramRun) -> None:  # row 14
-    repository = dev.one("aws:ecr/repository:Repository")
+    repository = dev.one(REPOSITORY)
     assert repository["imageTagMutability"] == "MUTABLE"
     assert repository["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
     assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repository["forceDelete"] is True, "dev deletes its images with the stack"
-    policy = dev.one("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    policy = dev.one(ECR_LIFECYCLE_POLICY)
     assert policy["repository"] == repository.state["name"]
     [rule] = json.loads(policy["policy"])["rules"]
     assert rule["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 10}
@@ -121,8 +125,8 @@ def test_ecr_repository_is_mutable_aes256_scanned_and_pruned(dev: ProgramRun) ->
 
 
 def test_image_is_built_from_app_for_amd64_with_the_app_version_and_pushed_to_ecr(dev: ProgramRun) -> None:
-    image = dev.one("docker:index/image:Image")  # row 18
-    repository = dev.one("aws:ecr/repository:Repository")
+    image = dev.one(IMAGE)  # row 18
+    repository = dev.one(REPOSITORY)
     assert image["imageName"] == f"{repository.state['repositoryUrl']}:v1"
     build = image["build"]
     assert build["args"] == {"APP_VERSION": "v1"}
@@ -134,8 +138,8 @@ def test_image_is_built_from_app_for_amd64_with_the_app_version_and_pushed_to_ec
 
 
 def test_cluster_is_fargate_only(dev: ProgramRun) -> None:  # row 19
-    cluster = dev.one("aws:ecs/cluster:Cluster")
-    providers = dev.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    cluster = dev.one(CLUSTER)
+    providers = dev.one(CAPACITY_PROVIDERS)
     assert providers["clusterName"] == cluster.state["name"]
     assert providers["capacityProviders"] == ["FARGATE"]
 
@@ -152,7 +156,7 @@ def test_task_definition_is_the_seeds(dev: ProgramRun) -> None:  # rows 20-22
     execution_role = dev.by_output("arn", task["executionRoleArn"])
     trust = json.loads(execution_role["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
-    [attachment] = [a for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    [attachment] = [a for a in dev.of_type(ROLE_POLICY_ATTACHMENT)
                     if a["role"] == execution_role.state["name"]]
     assert attachment["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
@@ -160,7 +164,7 @@ def test_task_definition_is_the_seeds(dev: ProgramRun) -> None:  # rows 20-22
 def test_container_is_flask_container_with_the_image_by_digest(dev: ProgramRun) -> None:  # rows 23-24
     container = container_of(dev)
     assert container["name"] == CONTAINER_NAME == "flask-container"
-    image = dev.one("docker:index/image:Image")
+    image = dev.one(IMAGE)
     assert container["image"] == image.state["repoDigest"]
     assert "@sha256:" in container["image"]
     assert container["portMappings"] == [{"name": "flask-8080-tcp", "containerPort": 8080, "hostPort": 8080,
@@ -170,17 +174,17 @@ def test_container_is_flask_container_with_the_image_by_digest(dev: ProgramRun) 
     assert container["stopTimeout"] == CONTAINER_STOP_TIMEOUT_SECONDS
     logs = container["logConfiguration"]
     assert logs["logDriver"] == "awslogs"
-    assert logs["options"]["awslogs-group"] == dev.one("aws:cloudwatch/logGroup:LogGroup").state["name"]
+    assert logs["options"]["awslogs-group"] == dev.one(LOG_GROUP).state["name"]
     assert logs["options"]["awslogs-region"] == "ap-northeast-1"  # row 1
 
 
 def test_log_group_keeps_logs_for_a_week(dev: ProgramRun) -> None:
-    assert dev.one("aws:cloudwatch/logGroup:LogGroup")["retentionInDays"] == 7
+    assert dev.one(LOG_GROUP)["retentionInDays"] == 7
 
 
 def test_service_runs_one_fargate_task_with_ecs_blue_green(dev: ProgramRun) -> None:  # rows 25-26
     service = dev.one(SERVICE)
-    assert service["cluster"] == dev.one("aws:ecs/cluster:Cluster").state["arn"]
+    assert service["cluster"] == dev.one(CLUSTER).state["arn"]
     assert service["taskDefinition"] == dev.one(TASK_DEFINITION).state["arn"]
     assert service["schedulingStrategy"] == "REPLICA"
     assert service["desiredCount"] == 1
@@ -193,7 +197,7 @@ def test_service_runs_one_fargate_task_with_ecs_blue_green(dev: ProgramRun) -> N
 
 def test_service_network_is_the_public_subnets_with_a_public_ip(dev: ProgramRun) -> None:  # row 27
     network = dev.one(SERVICE)["networkConfiguration"]
-    assert network["subnets"] == dev.one("awsx:ec2:Vpc").state["publicSubnetIds"]
+    assert network["subnets"] == dev.one(VPC).state["publicSubnetIds"]
     assert network["securityGroups"] == [dev.one(SG, "service-sg").id]
     assert network["assignPublicIp"] is True
 
@@ -209,7 +213,7 @@ def test_service_load_balancer_is_blue_primary_green_alternate_on_the_production
     role = dev.by_output("arn", advanced["roleArn"])
     assert json.loads(role["assumeRolePolicy"])["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-    [attachment] = [a for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    [attachment] = [a for a in dev.of_type(ROLE_POLICY_ATTACHMENT)
                     if a["role"] == role.state["name"]]
     # AWS managed policy reference: this one has no service-role/ path (the execution policy has).
     assert attachment["policyArn"] == "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
@@ -237,9 +241,9 @@ def test_bake_time_and_timeout_follow_config() -> None:
 
 def test_service_waits_for_its_roles_policies_and_ignores_nothing_it_deploys(dev: ProgramRun) -> None:
     service = dev.one(SERVICE)
-    attachments = {a.urn for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    attachments = {a.urn for a in dev.of_type(ROLE_POLICY_ATTACHMENT)}
     assert attachments <= set(service.dependencies)
-    assert dev.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").urn in service.dependencies
+    assert dev.one(CAPACITY_PROVIDERS).urn in service.dependencies
     assert "taskDefinition" not in service.ignore_changes
     assert service.ignore_changes == ["loadBalancers"], "ECS owns the target groups' orientation after the first deployment"
 
@@ -254,7 +258,7 @@ def test_every_resource_is_parented_to_a_component(dev: ProgramRun) -> None:
 
 
 def test_every_aws_resource_is_tagged_with_project_stack_and_owner(dev: ProgramRun) -> None:
-    provider = dev.one("pulumi:providers:aws")
+    provider = dev.one(AWS_PROVIDER)
     assert provider["region"] == "ap-northeast-1"  # row 1
     assert json.loads(provider["defaultTags"]) == {
         "tags": {"project": "ecs-bluegreen", "stack": "dev", "owner": "unassigned"}}
@@ -262,20 +266,20 @@ def test_every_aws_resource_is_tagged_with_project_stack_and_owner(dev: ProgramR
     for resource in dev.resources:
         if resource.type.startswith("aws:"):
             assert resource.provider == reference, f"{resource.name} does not use the tagged provider"
-    assert dev.one("awsx:ec2:Vpc").providers["aws"] == reference
+    assert dev.one(VPC).providers["aws"] == reference
 
 
 def test_stack_outputs(dev: ProgramRun) -> None:
     outputs = dev.outputs
     assert outputs["appVersion"] == "v1"
-    assert outputs["url"] == f"http://{dev.one('aws:lb/loadBalancer:LoadBalancer').state['dnsName']}"
-    assert outputs["clusterName"] == dev.one("aws:ecs/cluster:Cluster").state["name"]
+    assert outputs["url"] == f"http://{dev.one(ALB).state['dnsName']}"
+    assert outputs["clusterName"] == dev.one(CLUSTER).state["name"]
     assert outputs["serviceName"] == dev.one(SERVICE).state["name"]
     assert outputs["blueTargetGroupName"] == dev.one(TARGET_GROUP, "-blue").state["name"]
     assert outputs["greenTargetGroupName"] == dev.one(TARGET_GROUP, "-green").state["name"]
     assert outputs["productionListenerRuleArn"] == dev.one(RULE, "production-rule").state["arn"]
-    assert outputs["repositoryUrl"] == dev.one("aws:ecr/repository:Repository").state["repositoryUrl"]
-    assert outputs["imageRef"] == dev.one("docker:index/image:Image").state["repoDigest"]
+    assert outputs["repositoryUrl"] == dev.one(REPOSITORY).state["repositoryUrl"]
+    assert outputs["imageRef"] == dev.one(IMAGE).state["repoDigest"]
     assert outputs["taskDefinitionArn"] == dev.one(TASK_DEFINITION).state["arn"]
     # `ops watch` waits as long as `pulumi up` does.
     assert outputs["rolloutTimeoutMinutes"] == ROLLOUT_OVERHEAD_MINUTES + 15

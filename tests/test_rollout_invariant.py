@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from tests.aws_types import SERVICE, TASK_DEFINITION
 from tests.pulumi_harness import ProgramRun, run_program
 
 
@@ -54,9 +55,9 @@ def test_v2_changes_only_the_image_the_task_definition_and_the_services_referenc
         "app-task": {"containerDefinitions"},
         "app-service": {"taskDefinition"},
     }
-    assert v2.one("aws:ecs/service:Service")["taskDefinition"] == v2.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]
-    assert v2.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"] != \
-        v1.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]
+    assert v2.one(SERVICE)["taskDefinition"] == v2.one(TASK_DEFINITION).state["arn"]
+    assert v2.one(TASK_DEFINITION).state["arn"] != \
+        v1.one(TASK_DEFINITION).state["arn"]
     assert v2.outputs["appVersion"] == "v2"
     assert v2.outputs["imageRef"] != v1.outputs["imageRef"]
 
@@ -71,6 +72,6 @@ def test_with_every_safety_net_on_v2_also_changes_only_the_hooks_expected_versio
         "app-task": {"containerDefinitions"},
         "app-service": {"taskDefinition", "deploymentConfiguration"},
     }
-    hooks = [v.one("aws:ecs/service:Service")["deploymentConfiguration"]["lifecycleHooks"][0] for v in (v1, v2)]
+    hooks = [v.one(SERVICE)["deploymentConfiguration"]["lifecycleHooks"][0] for v in (v1, v2)]
     assert [json.loads(hook.pop("hookDetails"))["expectedVersion"] for hook in hooks] == ["v1", "v2"]
     assert hooks[0] == hooks[1], "only the expected version in the hook's details moves"

@@ -8,7 +8,9 @@ import json
 import pytest
 
 from components.smoke_test_hook import HANDLER_FILE
-from tests.aws_types import ALARM, FUNCTION, ROLE_POLICY, RULE, SERVICE
+from tests.aws_types import (
+    ALARM, ALB, FUNCTION, LOG_GROUP, RANDOM_PASSWORD, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, RULE, SERVICE,
+)
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
 
@@ -37,7 +39,7 @@ def test_test_rule_matches_a_secret_header_ahead_of_the_production_rule(safe: Pr
     test = safe.one(RULE, "test-rule")
     assert test["listenerArn"] == production["listenerArn"], "same listener: no extra port opened"
     assert test["priority"] < production["priority"]
-    secret = safe.one("random:index/randomPassword:RandomPassword")
+    secret = safe.one(RANDOM_PASSWORD)
     assert secret["special"] is False and secret["length"] >= 32
     assert test["conditions"] == [{"httpHeader": {"httpHeaderName": "X-Bluegreen-Test",
                                                   "values": [secret.state["result"]]}}]
@@ -65,9 +67,9 @@ def test_smoke_test_function_ships_the_handler_with_its_settings(safe: ProgramRu
     assert assets["handler.py"].path == str(HANDLER_FILE)
     variables = function["environment"]["variables"]
     assert variables["TEST_HEADER_NAME"] == "X-Bluegreen-Test"
-    assert variables["TEST_HEADER_VALUE"] == safe.one("random:index/randomPassword:RandomPassword").state["result"]
+    assert variables["TEST_HEADER_VALUE"] == safe.one(RANDOM_PASSWORD).state["result"]
     assert any(path.startswith("environment") for path in function.secret_inputs)
-    log_group = safe.one("aws:cloudwatch/logGroup:LogGroup", "smoke-test")
+    log_group = safe.one(LOG_GROUP, "smoke-test")
     assert function["loggingConfig"]["logGroup"] == log_group.state["name"]
     assert log_group["retentionInDays"] == 7
 
@@ -76,11 +78,11 @@ def test_smoke_test_function_may_only_write_its_own_logs(safe: ProgramRun) -> No
     function = safe.one(FUNCTION)
     role = safe.by_output("arn", function["role"])
     assert trusted_service(role) == "lambda.amazonaws.com"
-    log_group = safe.one("aws:cloudwatch/logGroup:LogGroup", "smoke-test")
+    log_group = safe.one(LOG_GROUP, "smoke-test")
     assert policy_of(safe, role)["Statement"] == [{
         "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": f"{log_group.state['arn']}:*"}]
-    assert not [a for a in safe.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert not [a for a in safe.of_type(ROLE_POLICY_ATTACHMENT)
                 if a["role"] == role.state["name"]], "no managed policies"
 
 
@@ -124,7 +126,7 @@ def test_smoke_test_settings_reach_the_hook() -> None:
 
 
 def test_rollback_alarms_watch_5xx_and_unhealthy_hosts_of_both_target_groups(safe: ProgramRun) -> None:
-    alb = safe.one("aws:lb/loadBalancer:LoadBalancer")
+    alb = safe.one(ALB)
     alarms = safe.of_type(ALARM)
     assert len(alarms) == 4
     seen = set()
