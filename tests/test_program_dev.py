@@ -1,5 +1,5 @@
-"""The whole program on the `dev` stack, under mocks: every resource setting of the seed (SETTINGS.md
-rows 1-28), the references between resources, and the options `pulumi up` depends on."""
+"""The whole program on the `dev` stack, under mocks: every resource setting of the seed (the rows of
+the settings summary in ../shared/seed/SETTINGS.md, outside this repository: "row N" below), the references between resources, and the options `pulumi up` depends on."""
 
 from __future__ import annotations
 
@@ -193,6 +193,21 @@ def test_service_runs_one_fargate_task_with_ecs_blue_green(dev: ProgramRun) -> N
     assert service["deploymentController"] == {"type": "ECS"}
     deployment = service["deploymentConfiguration"]
     assert deployment == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"}, "all at once, no hooks"
+
+
+def test_service_settings_that_matter_are_each_set(dev: ProgramRun) -> None:
+    service = dev.one(SERVICE)
+    # Tags reach the tasks (cost allocation, `ops` finding them), on the newest Fargate platform.
+    assert (service["propagateTags"], service["enableEcsManagedTags"]) == ("SERVICE", True)
+    assert service["platformVersion"] == "LATEST"
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert (service["waitForSteadyState"], service["healthCheckGracePeriodSeconds"]) == (True, 30)
+    # Nothing else is sent: a deleted or added setting fails here rather than going unnoticed.
+    assert set(service.inputs) == {
+        "cluster", "taskDefinition", "schedulingStrategy", "desiredCount", "capacityProviderStrategies",
+        "platformVersion", "deploymentController", "deploymentConfiguration", "deploymentCircuitBreaker",
+        "loadBalancers", "networkConfiguration", "healthCheckGracePeriodSeconds", "propagateTags",
+        "enableEcsManagedTags", "waitForSteadyState"}
 
 
 def test_service_network_is_the_public_subnets_with_a_public_ip(dev: ProgramRun) -> None:  # row 27
