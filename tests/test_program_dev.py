@@ -1,5 +1,6 @@
-"""The whole program on the `dev` stack, under mocks: every resource setting of the seed (the rows of
-the settings summary in ../shared/seed/SETTINGS.md, outside this repository: "row N" below), the references between resources, and the options `pulumi up` depends on."""
+"""The whole program on the `dev` stack, under mocks: every resource setting of the seed, the references
+between resources, and the options `pulumi up` depends on. "row N" cites the seed's settings summary,
+../shared/seed/SETTINGS.md, which lives beside this repository, not in it."""
 
 from __future__ import annotations
 
