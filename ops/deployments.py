@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from ops.clients import Client
 from ops.errors import CliError, ExitCode
 
-# boto3 builds its clients at runtime and no type stubs are pinned, so clients are untyped here.
-Client = Any
 Deployment = dict[str, Any]
 
 IN_PROGRESS = frozenset({"PENDING", "IN_PROGRESS"})
@@ -116,7 +117,13 @@ def app_version(ecs: Client, task_definition: str) -> str | None:
 
 def rule_weights(elbv2: Client, rule_arn: str) -> list[tuple[str, int]]:
     """(target group ARN, weight) for each target group the rule forwards to."""
-    for rule in elbv2.describe_rules(RuleArns=[rule_arn]).get("Rules", []):
+    try:
+        rules = elbv2.describe_rules(RuleArns=[rule_arn]).get("Rules", [])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "RuleNotFound":  # the wire code of RuleNotFoundException
+            raise CliError(f"listener rule not found: {rule_arn}", ExitCode.AWS) from None
+        raise
+    for rule in rules:
         for action in rule.get("Actions", []):
             if action.get("Type") != "forward":
                 continue
@@ -149,3 +156,21 @@ def awaiting_pause(deployment: Deployment) -> dict[str, Any] | None:
         if hook.get("targetType") == "PAUSE" and hook.get("status") == "AWAITING_ACTION":
             return hook
     return None
+
+
+@dataclass(frozen=True)
+class Routing:
+    """The service's load balancer wiring; ECS may swap primary and alternate after a deployment."""
+
+    primary: str | None
+    alternate: str | None
+    production_rule: str | None
+    test_rule: str | None
+
+
+def routing(service: dict[str, Any]) -> Routing:
+    balancers = service.get("loadBalancers", [])
+    first = balancers[0] if balancers else {}
+    advanced = first.get("advancedConfiguration", {})
+    return Routing(primary=first.get("targetGroupArn"), alternate=advanced.get("alternateTargetGroupArn"),
+                   production_rule=advanced.get("productionListenerRule"), test_rule=advanced.get("testListenerRule"))

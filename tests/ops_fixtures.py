@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from ops.cli import main
@@ -27,6 +29,8 @@ PROD_RULE_ARN = (f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:"
                  "listener-rule/app/app-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee")
 BLUE_TG = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/app-blue-3f2a/73e2d6bc24d8a067"
 GREEN_TG = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/app-green-9c1d/2453ed029918f21f"
+TEST_RULE_ARN = (f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:"
+                 "listener-rule/app/app-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/1b0f1e5d7c3a9e21")
 STACK_OUTPUTS = {
     "clusterName": CLUSTER, "serviceName": SERVICE, "productionListenerRuleArn": PROD_RULE_ARN,
     "region": REGION, "blueTargetGroupArn": BLUE_TG, "greenTargetGroupArn": GREEN_TG,
@@ -52,8 +56,18 @@ DEPLOYMENT_ID = "r9i43YFjvgF_xlg7m2eJ1r"
 DEPLOYMENT_ARN = deployment_arn(DEPLOYMENT_ID)
 
 
-def service(current: str | None = DEPLOYMENT_ARN) -> dict[str, Any]:
-    body: dict[str, Any] = {"serviceArn": SERVICE_ARN, "serviceName": SERVICE, "status": "ACTIVE"}
+def service(current: str | None = DEPLOYMENT_ARN, *, primary: str = BLUE_TG, alternate: str = GREEN_TG,
+            task_definition_revision: int = 8, **extra: Any) -> dict[str, Any]:
+    """A DescribeServices response; ECS may swap primary and alternate target groups after a deployment."""
+    body: dict[str, Any] = {
+        "serviceArn": SERVICE_ARN, "serviceName": SERVICE, "status": "ACTIVE",
+        "taskDefinition": task_definition_arn(task_definition_revision),
+        "loadBalancers": [{
+            "targetGroupArn": primary, "containerName": "flask-container", "containerPort": 8080,
+            "advancedConfiguration": {
+                "alternateTargetGroupArn": alternate, "productionListenerRule": PROD_RULE_ARN,
+                "testListenerRule": TEST_RULE_ARN, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/app-ecs-infrastructure"}}],
+        **extra}
     if current:
         body["currentServiceDeployment"] = current
     return {"services": [body], "failures": []}
@@ -138,17 +152,38 @@ class FakeTime:
         self.now += seconds
 
 
+SERVICES = ("ecs", "elbv2", "logs", "cloudwatch", "resourcegroupstaggingapi")
+
+
 @dataclass
 class Aws:
-    ecs: Any
-    elbv2: Any
-    ecs_stub: Stubber
-    elbv2_stub: Stubber
+    clients: dict[str, Any]
+    stubs: dict[str, Stubber]
     stderr: str = ""
     """What the last run printed on stderr, to explain a call the CLI never made."""
 
-    def expect_service(self, current: str | None = DEPLOYMENT_ARN) -> None:
-        self.ecs_stub.add_response("describe_services", service(current),
+    @property
+    def ecs_stub(self) -> Stubber:
+        return self.stubs["ecs"]
+
+    @property
+    def elbv2_stub(self) -> Stubber:
+        return self.stubs["elbv2"]
+
+    @property
+    def logs_stub(self) -> Stubber:
+        return self.stubs["logs"]
+
+    @property
+    def cloudwatch_stub(self) -> Stubber:
+        return self.stubs["cloudwatch"]
+
+    @property
+    def tagging_stub(self) -> Stubber:
+        return self.stubs["resourcegroupstaggingapi"]
+
+    def expect_service(self, current: str | None = DEPLOYMENT_ARN, **service_fields: Any) -> None:
+        self.ecs_stub.add_response("describe_services", service(current, **service_fields),
                                    {"cluster": CLUSTER, "services": [SERVICE]})
 
     def expect_deployment(self, response: dict[str, Any], arn: str = DEPLOYMENT_ARN) -> None:
@@ -168,11 +203,12 @@ class Aws:
 def stubbed_aws() -> Iterator[Aws]:
     """Real clients whose every call must have been queued; fails if a queued call was not made."""
     credentials = {"region_name": REGION, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    ecs, elbv2 = boto3.client("ecs", **credentials), boto3.client("elbv2", **credentials)
-    with Stubber(ecs) as ecs_stub, Stubber(elbv2) as elbv2_stub:
-        aws = Aws(ecs, elbv2, ecs_stub, elbv2_stub)
+    clients = {name: boto3.client(name, **credentials) for name in SERVICES}  # type: ignore[call-overload]
+    with ExitStack() as stack:
+        stubs = {name: stack.enter_context(Stubber(client)) for name, client in clients.items()}
+        aws = Aws(clients, stubs)
         yield aws
-        for stub in (ecs_stub, elbv2_stub):
+        for stub in stubs.values():
             try:
                 stub.assert_no_pending_responses()
             except AssertionError as error:
@@ -192,8 +228,24 @@ def run(aws: Aws, *argv: str, stdin: str = "", time: FakeTime | None = None,
     out, err = io.StringIO(), io.StringIO()
     fake = time or FakeTime()
     code = main(
-        list(argv), ecs_client=aws.ecs, elbv2_client=aws.elbv2, stdin=io.StringIO(stdin), stdout=out, stderr=err,
-        environ={}, load_outputs=lambda _stack: outputs if outputs is not None else STACK_OUTPUTS,
+        list(argv), clients=aws.clients, stdin=io.StringIO(stdin), stdout=out, stderr=err,
+        environ={}, load_outputs=lambda _stack, _secrets: outputs if outputs is not None else STACK_OUTPUTS,
+        stack_name=lambda: "dev",
         sleep=fake.sleep, clock=fake.clock, now=lambda: now)
     aws.stderr = err.getvalue()
     return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """An environment with no AWS credentials, no region and no pulumi CLI."""
+    (tmp_path / "credentials").write_text("")
+    (tmp_path / "config").write_text("")
+    (tmp_path / "bin").mkdir()
+    return {
+        "PATH": str(tmp_path / "bin"),
+        "HOME": str(tmp_path),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
