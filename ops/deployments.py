@@ -29,6 +29,7 @@ class Revision:
     arn: str
     task_definition: str
     """family:revision"""
+    task_definition_arn: str
     app_version: str | None
     target_groups: tuple[str, ...]
     """Target groups ECS resolved for this revision's tasks (may differ from the ones configured)."""
@@ -99,6 +100,7 @@ def describe_revisions(ecs: Client, arns: list[str]) -> dict[str, Revision]:
             revisions[revision["serviceRevisionArn"]] = Revision(
                 arn=revision["serviceRevisionArn"],
                 task_definition=task_definition.rsplit("/", 1)[-1],
+                task_definition_arn=task_definition,
                 app_version=versions[task_definition],
                 target_groups=tuple(lb["targetGroupArn"] for lb in balancers if lb.get("targetGroupArn")),
             )

@@ -137,6 +137,33 @@ def rule(weights: Sequence[tuple[str, int]]) -> dict[str, Any]:
             "TargetGroups": [{"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights]}}]}]}
 
 
+def task(number: int, *, revision: int = 8, ip: str | None = None, stopped: datetime | None = None,
+         reason: str | None = None, exit_code: int | None = None, container_reason: str | None = None) -> dict[str, Any]:
+    """A Fargate task of the service (awsvpc: its ENI's private IP is the target ID)."""
+    body: dict[str, Any] = {
+        "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/{number:032x}", "clusterArn": CLUSTER,
+        "taskDefinitionArn": task_definition_arn(revision), "lastStatus": "STOPPED" if stopped else "RUNNING",
+        "desiredStatus": "STOPPED" if stopped else "RUNNING", "group": f"service:{SERVICE}",
+        "containers": [{"name": "flask-container", **({"exitCode": exit_code} if exit_code is not None else {}),
+                        **({"reason": container_reason} if container_reason else {})}],
+    }
+    if ip:
+        body["attachments"] = [{"id": "eni-attachment", "type": "ElasticNetworkInterface", "status": "ATTACHED",
+                                "details": [{"name": "privateIPv4Address", "value": ip}]}]
+    if stopped:
+        body.update(stoppedAt=stopped, stopCode="TaskFailedToStart" if reason is None else "ServiceSchedulerInitiated")
+        if reason:
+            body["stoppedReason"] = reason
+    return body
+
+
+def target_health(*targets: tuple[str, str, str | None]) -> dict[str, Any]:
+    """DescribeTargetHealth response: (target IP, state, reason code)."""
+    return {"TargetHealthDescriptions": [
+        {"Target": {"Id": ip, "Port": 8080},
+         "TargetHealth": {"State": state, **({"Reason": reason} if reason else {})}} for ip, state, reason in targets]}
+
+
 @dataclass
 class FakeTime:
     """A monotonic clock that only moves when the CLI sleeps."""
@@ -197,6 +224,19 @@ class Aws:
         for number, version in ((7, "v1"), (8, "v2")):
             self.ecs_stub.add_response("describe_task_definition", task_definition(number, version),
                                        {"taskDefinition": task_definition_arn(number)})
+
+
+    def expect_target_health(self, target_group: str, *targets: tuple[str, str, str | None]) -> None:
+        self.elbv2_stub.add_response("describe_target_health", target_health(*targets),
+                                     {"TargetGroupArn": target_group})
+
+    def expect_tasks(self, desired_status: str, tasks: Sequence[dict[str, Any]]) -> None:
+        self.ecs_stub.add_response(
+            "list_tasks", {"taskArns": [t["taskArn"] for t in tasks]},
+            {"cluster": CLUSTER, "serviceName": SERVICE, "desiredStatus": desired_status, "maxResults": 100})
+        if tasks:
+            self.ecs_stub.add_response("describe_tasks", {"tasks": list(tasks), "failures": []},
+                                       {"cluster": CLUSTER, "tasks": [t["taskArn"] for t in tasks]})
 
 
 @contextmanager
