@@ -263,13 +263,20 @@ class Result:
 
 
 def run(aws: Aws, *argv: str, stdin: str = "", time: FakeTime | None = None,
-        now: datetime = T0 + timedelta(minutes=4, seconds=12), outputs: dict[str, Any] | None = None) -> Result:
-    """Drive the CLI's real entry function with stubbed clients and captured streams."""
+        now: datetime = T0 + timedelta(minutes=4, seconds=12), outputs: dict[str, Any] | None = None,
+        secrets: dict[str, Any] | None = None) -> Result:
+    """Drive the CLI's real entry function with stubbed clients and captured streams.
+
+    `outputs` stand for `pulumi stack output --json`; `secrets` are added only with --show-secrets
+    (without it pulumi prints "[secret]" for them).
+    """
     out, err = io.StringIO(), io.StringIO()
     fake = time or FakeTime()
+    plain = STACK_OUTPUTS if outputs is None else outputs
+    shown = {**plain, **(secrets or {})}
     code = main(
         list(argv), clients=aws.clients, stdin=io.StringIO(stdin), stdout=out, stderr=err,
-        environ={}, load_outputs=lambda _stack, _secrets: outputs if outputs is not None else STACK_OUTPUTS,
+        environ={}, load_outputs=lambda _stack, show_secrets: shown if show_secrets else plain,
         stack_name=lambda: "dev",
         sleep=fake.sleep, clock=fake.clock, now=lambda: now)
     aws.stderr = err.getvalue()
