@@ -124,11 +124,17 @@ def revisions(*pairs: tuple[str, int, str | None]) -> dict[str, Any]:
         for arn, td, tg in pairs], "failures": []}
 
 
-def task_definition(revision: int, app_version: str) -> dict[str, Any]:
+LOG_GROUP = "/ecs/app-dev-4c1e"
+
+
+def task_definition(revision: int, app_version: str, status: str = "ACTIVE") -> dict[str, Any]:
     return {"taskDefinition": {
-        "taskDefinitionArn": task_definition_arn(revision), "family": "app", "revision": revision,
-        "containerDefinitions": [{"name": "flask-container", "image": f"repo/app:{app_version}", "environment": [
-            {"name": "PORT", "value": "8080"}, {"name": "APP_VERSION", "value": app_version}]}]}}
+        "taskDefinitionArn": task_definition_arn(revision), "family": "app", "revision": revision, "status": status,
+        "containerDefinitions": [{
+            "name": "flask-container", "image": f"repo/app:{app_version}", "environment": [
+                {"name": "PORT", "value": "8080"}, {"name": "APP_VERSION", "value": app_version}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": LOG_GROUP, "awslogs-region": REGION, "awslogs-stream-prefix": "app"}}}]}}
 
 
 def rule(weights: Sequence[tuple[str, int]]) -> dict[str, Any]:
@@ -216,13 +222,14 @@ class Aws:
     def expect_deployment(self, response: dict[str, Any], arn: str = DEPLOYMENT_ARN) -> None:
         self.ecs_stub.add_response("describe_service_deployments", response, {"serviceDeploymentArns": [arn]})
 
-    def expect_versions(self, old_tg: str | None = BLUE_TG, new_tg: str | None = GREEN_TG) -> None:
-        """Revision 7 runs v1 (task definition app:7), revision 8 runs v2 (app:8)."""
+    def expect_versions(self, old_tg: str | None = BLUE_TG, new_tg: str | None = GREEN_TG,
+                        old_status: str = "ACTIVE") -> None:
+        """Revision 7 runs v1 (task definition app:7, `old_status`), revision 8 runs v2 (app:8)."""
         self.ecs_stub.add_response(
             "describe_service_revisions", revisions((OLD_REVISION, 7, old_tg), (NEW_REVISION, 8, new_tg)),
             {"serviceRevisionArns": [OLD_REVISION, NEW_REVISION]})
-        for number, version in ((7, "v1"), (8, "v2")):
-            self.ecs_stub.add_response("describe_task_definition", task_definition(number, version),
+        for number, version, status in ((7, "v1", old_status), (8, "v2", "ACTIVE")):
+            self.ecs_stub.add_response("describe_task_definition", task_definition(number, version, status),
                                        {"taskDefinition": task_definition_arn(number)})
 
 

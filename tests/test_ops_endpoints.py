@@ -18,7 +18,8 @@ from tests.ops_fixtures import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-COMMANDS = [["status"], ["watch"], ["rollback", "--yes"], ["approve", "--yes"], ["reject", "--yes"], ["history"]]
+COMMANDS = [["status"], ["watch"], ["rollback", "--yes"], ["approve", "--yes"], ["reject", "--yes"], ["doctor"],
+            ["history"]]
 
 
 def aws_env(base: dict[str, str], endpoint: str) -> dict[str, str]:

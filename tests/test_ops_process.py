@@ -19,7 +19,7 @@ from ops.cli import build_parser
 from ops.errors import ExitCode
 from tests.ops_fixtures import STACK_OUTPUTS, isolated_env  # noqa: F401 - a pytest fixture
 
-COMMAND_NAMES = ["status", "watch", "try", "rollback", "approve", "reject", "history"]
+COMMAND_NAMES = ["status", "watch", "try", "rollback", "approve", "reject", "doctor", "history"]
 
 REPO = Path(__file__).resolve().parent.parent
 
