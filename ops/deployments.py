@@ -25,14 +25,25 @@ _EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
 
 @dataclass(frozen=True)
+class TaskDefinition:
+    status: str | None
+    """ACTIVE, INACTIVE or DELETE_IN_PROGRESS: ECS can roll back only to an ACTIVE one."""
+    app_version: str | None
+    """The APP_VERSION environment variable the stack sets on the app container."""
+    container: str | None
+    """The app container: the one that sets APP_VERSION (else the first)."""
+    log_group: str | None
+    log_stream_prefix: str | None
+    """awslogs writes the container's stream as PREFIX/CONTAINER/TASK_ID."""
+
+
+@dataclass(frozen=True)
 class Revision:
     arn: str
     task_definition: str
     """family:revision"""
     task_definition_arn: str
-    app_version: str | None
-    task_definition_status: str | None
-    """ACTIVE, INACTIVE or DELETE_IN_PROGRESS: ECS can roll back only to an ACTIVE one."""
+    definition: TaskDefinition
     target_groups: tuple[str, ...]
     """Target groups ECS resolved for this revision's tasks (may differ from the ones configured)."""
 
@@ -103,23 +114,10 @@ def describe_revisions(ecs: Client, arns: list[str]) -> dict[str, Revision]:
                 arn=revision["serviceRevisionArn"],
                 task_definition=task_definition.rsplit("/", 1)[-1],
                 task_definition_arn=task_definition,
-                app_version=definitions[task_definition].app_version,
-                task_definition_status=definitions[task_definition].status,
+                definition=definitions[task_definition],
                 target_groups=tuple(lb["targetGroupArn"] for lb in balancers if lb.get("targetGroupArn")),
             )
     return revisions
-
-
-@dataclass(frozen=True)
-class TaskDefinition:
-    status: str | None
-    app_version: str | None
-    """The APP_VERSION environment variable the stack sets on the app container."""
-    container: str | None
-    """The app container: the one that sets APP_VERSION (else the first)."""
-    log_group: str | None
-    log_stream_prefix: str | None
-    """awslogs writes the container's stream as PREFIX/CONTAINER/TASK_ID."""
 
 
 def describe_task_definition(ecs: Client, task_definition: str) -> TaskDefinition:

@@ -185,7 +185,7 @@ class FakeTime:
         self.now += seconds
 
 
-SERVICES = ("ecs", "elbv2", "logs", "cloudwatch", "resourcegroupstaggingapi")
+SERVICES = ("ecs", "elbv2", "logs", "cloudwatch", "resourcegroupstaggingapi", "lambda")
 
 
 @dataclass
@@ -210,6 +210,10 @@ class Aws:
     @property
     def cloudwatch_stub(self) -> Stubber:
         return self.stubs["cloudwatch"]
+
+    @property
+    def lambda_stub(self) -> Stubber:
+        return self.stubs["lambda"]
 
     @property
     def tagging_stub(self) -> Stubber:

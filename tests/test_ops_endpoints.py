@@ -19,7 +19,7 @@ from tests.ops_fixtures import (
 
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = [["status"], ["watch"], ["rollback", "--yes"], ["approve", "--yes"], ["reject", "--yes"], ["doctor"],
-            ["history"]]
+            ["logs"], ["history"]]
 
 
 def aws_env(base: dict[str, str], endpoint: str) -> dict[str, str]:

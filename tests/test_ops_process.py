@@ -19,7 +19,7 @@ from ops.cli import build_parser
 from ops.errors import ExitCode
 from tests.ops_fixtures import STACK_OUTPUTS, isolated_env  # noqa: F401 - a pytest fixture
 
-COMMAND_NAMES = ["status", "watch", "try", "rollback", "approve", "reject", "doctor", "history"]
+COMMAND_NAMES = ["status", "watch", "logs", "try", "rollback", "approve", "reject", "doctor", "history"]
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,6 +60,8 @@ def test_each_command_help_says_what_it_does(isolated_env: dict[str, str], comma
                                     "seconds, or 0 for no limit, got 'inf'"),
     (["rollback", "--timeout", "-5"], "python -m ops rollback: argument --timeout: expected a number from 1 to "
                                       "604800 seconds, or 0 for no limit, got '-5'"),
+    (["logs", "--since", "0"], "python -m ops logs: argument --since: expected a number from 1 to 10080 minutes, "
+                               "got '0'"),
     (["history", "--limit", "x"], "python -m ops history: argument --limit: expected a whole number from 1 to "
                                   "1000, got 'x'"),
 ])

@@ -144,8 +144,8 @@ def check_previous_revision(rt: Runtime, facts: Facts) -> Check:
     known = [revision for revision in sources if revision]
     if not known:
         return Check(name, "SKIP", "the last deployment replaced no revision ECS can still describe")
-    states = [f"{revision.task_definition} {revision.task_definition_status or '?'}" for revision in known]
-    return passes(name, all(r.task_definition_status == "ACTIVE" for r in known), ", ".join(states))
+    states = [f"{revision.task_definition} {revision.definition.status or '?'}" for revision in known]
+    return passes(name, all(r.definition.status == "ACTIVE" for r in known), ", ".join(states))
 
 
 CHECKS: list[Callable[[Runtime, Facts], Check]] = [

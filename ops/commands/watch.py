@@ -10,12 +10,10 @@ from typing import Any
 from ops import deployments as aws
 from ops import render
 from ops.deployments import Deployment, Revision
-from ops.errors import CliError, ExitCode, as_cli_error, is_transient
+from ops.commands.common import RideOut
+from ops.errors import CliError, ExitCode
 from ops.options import add_follow
 from ops.runtime import Runtime
-
-RIDE_OUT_SECONDS = 180
-"""How long polls may keep failing with throttling, 5xx or timeouts before watching gives up."""
 
 HELP = "follow a deployment until it ends; exit 0 only if it succeeded"
 DESCRIPTION = """\
@@ -63,10 +61,10 @@ def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deploy
     timeout = rt.rollout_timeout_seconds() if args.timeout is None else args.timeout
     start = rt.clock()
     printed = _Printed()
-    failing_since: float | None = None
+    ride_out = RideOut(rt)
     while True:
         stamp = render.elapsed(rt.clock() - start)
-        if failing_since is None:
+        if ride_out.failing_since is None:
             _print_changes(rt, deployment, revisions, printed, stamp)
             if deployment["status"] == aws.SUCCEEDED or deployment["status"] in aws.FAILED:
                 _print_outcome(rt, deployment, revisions, stamp)
@@ -78,25 +76,9 @@ def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deploy
         try:
             deployment = aws.describe_deployment(rt.clients.ecs, arn)
         except Exception as error:  # noqa: BLE001 - only transient errors are ridden out, the rest re-raised
-            failing_since = _ride_out(rt, error, failing_since, render.elapsed(rt.clock() - start))
+            ride_out.failed(error, render.elapsed(rt.clock() - start))
             continue
-        if failing_since is not None:
-            rt.out(f"{render.elapsed(rt.clock() - start)} AWS answers again")
-            failing_since = None
-
-
-def _ride_out(rt: Runtime, error: Exception, failing_since: float | None, stamp: str) -> float:
-    """Keep polling through a transient failure, saying so once; give up after RIDE_OUT_SECONDS of them."""
-    if not is_transient(error):
-        raise error
-    if failing_since is None:
-        rt.out(f"{stamp} polling failed ({as_cli_error(error)}); retrying for up to "
-               f"{render.duration(RIDE_OUT_SECONDS)}")
-        return rt.clock()
-    if rt.clock() - failing_since >= RIDE_OUT_SECONDS:
-        raise CliError(f"gave up after {render.duration(rt.clock() - failing_since)} of failed polls: "
-                       f"{as_cli_error(error)}", ExitCode.AWS)
-    return failing_since
+        ride_out.succeeded(render.elapsed(rt.clock() - start))
 
 
 def _print_changes(rt: Runtime, deployment: Deployment, revisions: Mapping[str, Revision], printed: _Printed,
