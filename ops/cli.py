@@ -81,7 +81,7 @@ def main(
                 stack = args.stack or stack_name()
             except CliError as error:
                 raise CliError(f"no stack name to look for (pass --stack): {error}", error.code) from None
-            return find_tagged_service(clients_for(region).tagging, stack)
+            return find_tagged_service(clients_for(region).get("resourcegroupstaggingapi"), stack)
 
         config = resolve(vars(args), os.environ if environ is None else environ, outputs, find_by_tags)
         rt = Runtime(config=config, clients=clients_for(config.region), stdin=stdin or sys.stdin,

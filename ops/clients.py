@@ -45,18 +45,6 @@ class Clients:
     def elbv2(self) -> Client:
         return self.get("elbv2")
 
-    @property
-    def logs(self) -> Client:
-        return self.get("logs")
-
-    @property
-    def cloudwatch(self) -> Client:
-        return self.get("cloudwatch")
-
-    @property
-    def tagging(self) -> Client:
-        return self.get("resourcegroupstaggingapi")
-
     def region_name(self) -> str:
         return self.ecs.meta.region_name or "?"
 

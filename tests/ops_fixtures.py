@@ -203,22 +203,6 @@ class Aws:
     def elbv2_stub(self) -> Stubber:
         return self.stubs["elbv2"]
 
-    @property
-    def logs_stub(self) -> Stubber:
-        return self.stubs["logs"]
-
-    @property
-    def cloudwatch_stub(self) -> Stubber:
-        return self.stubs["cloudwatch"]
-
-    @property
-    def lambda_stub(self) -> Stubber:
-        return self.stubs["lambda"]
-
-    @property
-    def tagging_stub(self) -> Stubber:
-        return self.stubs["resourcegroupstaggingapi"]
-
     def expect_service(self, current: str | None = DEPLOYMENT_ARN, **service_fields: Any) -> None:
         self.ecs_stub.add_response("describe_services", service(current, **service_fields),
                                    {"cluster": CLUSTER, "services": [SERVICE]})

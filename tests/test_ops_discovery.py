@@ -26,8 +26,8 @@ def test_approve_works_before_the_stack_has_any_output() -> None:
     paused = deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("SUCCEEDED"), pause_hook()])
     with stubbed_aws() as aws:
         # Two pages: the cluster on the first, the service on the second.
-        aws.tagging_stub.add_response("get_resources", tagged(CLUSTER_ARN, token="page-2"), TAGGED)
-        aws.tagging_stub.add_response("get_resources", tagged(SERVICE_ARN), {**TAGGED, "PaginationToken": "page-2"})
+        aws.stubs["resourcegroupstaggingapi"].add_response("get_resources", tagged(CLUSTER_ARN, token="page-2"), TAGGED)
+        aws.stubs["resourcegroupstaggingapi"].add_response("get_resources", tagged(SERVICE_ARN), {**TAGGED, "PaginationToken": "page-2"})
         aws.expect_service()  # expects cluster=app-cluster, services=[app-svc]: what the tags named
         aws.expect_deployment(paused)
         aws.expect_versions()
@@ -42,7 +42,7 @@ def test_approve_works_before_the_stack_has_any_output() -> None:
 
 def test_the_stack_flag_names_the_stack_to_look_for() -> None:
     with stubbed_aws() as aws:
-        aws.tagging_stub.add_response("get_resources", tagged(SERVICE_ARN.replace("app-svc", "qa-svc")), {
+        aws.stubs["resourcegroupstaggingapi"].add_response("get_resources", tagged(SERVICE_ARN.replace("app-svc", "qa-svc")), {
             **TAGGED, "TagFilters": [{"Key": "project", "Values": ["ecs-bluegreen"]},
                                      {"Key": "stack", "Values": ["qa"]}]})
         aws.ecs_stub.add_response("describe_services", {"services": [], "failures": []},
@@ -64,7 +64,7 @@ def test_the_stack_flag_names_the_stack_to_look_for() -> None:
 def test_anything_but_exactly_one_tagged_service_is_one_line_naming_what_was_found(
         found: list[str], message: str) -> None:
     with stubbed_aws() as aws:
-        aws.tagging_stub.add_response("get_resources", tagged(*found), TAGGED)
+        aws.stubs["resourcegroupstaggingapi"].add_response("get_resources", tagged(*found), TAGGED)
         result = run(aws, "status", outputs={})
 
     assert (result.code, result.stdout) == (2, "")

@@ -41,7 +41,7 @@ def expect_doctor(aws: Aws, stack: Stack) -> None:
                                  task(2, revision=stack.running_revision, ip="10.0.2.9")])
     aws.elbv2_stub.add_response("describe_rules", rule([(stack.test_rule_to, 1)]), {"RuleArns": [TEST_RULE_ARN]})
     present = [(name, state) for name, state in zip(ALARMS, stack.alarm_states) if state != "MISSING"]
-    aws.cloudwatch_stub.add_response("describe_alarms", {"MetricAlarms": [
+    aws.stubs["cloudwatch"].add_response("describe_alarms", {"MetricAlarms": [
         {"AlarmName": name, "StateValue": state} for name, state in present]},
         {"AlarmNames": ALARMS, "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]})
 

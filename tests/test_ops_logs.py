@@ -45,7 +45,7 @@ def test_prints_the_target_revisions_lines_from_its_tasks_streams_oldest_first()
     with stubbed_aws() as aws:
         expect_revision(aws, NEW_REVISION, 8, "v2")
         expect_tasks_of_both_revisions(aws)
-        aws.logs_stub.add_response("filter_log_events", {"events": [
+        aws.stubs["logs"].add_response("filter_log_events", {"events": [
             event("b", T0 + timedelta(minutes=2), "GET /health 200\n", stream(1)),
             event("a", T0 + timedelta(minutes=1), "Traceback: KeyError 'x'\n", stream(2)),
         ]}, {"logGroupName": LOG_GROUP, "startTime": SINCE_30_MIN, "logStreamNames": [stream(1), stream(2)]})
@@ -63,7 +63,7 @@ def test_source_reads_the_replaced_revision_and_since_moves_the_start() -> None:
     with stubbed_aws() as aws:
         expect_revision(aws, OLD_REVISION, 7, "v1")
         expect_tasks_of_both_revisions(aws)
-        aws.logs_stub.add_response("filter_log_events", {"events": []}, {
+        aws.stubs["logs"].add_response("filter_log_events", {"events": []}, {
             "logGroupName": LOG_GROUP, "startTime": SINCE_30_MIN + 25 * 60 * 1000, "logStreamNames": [stream(3)]})
         result = run(aws, "logs", "--source", "--since", "5", now=NOW)
 
@@ -80,10 +80,10 @@ def test_hook_prints_each_attempt_with_status_failed_check_and_reason() -> None:
               "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}]
     with stubbed_aws() as aws:
         aws.expect_service(deploymentConfiguration={"lifecycleHooks": hooks})
-        aws.lambda_stub.add_response("get_function_configuration", {
+        aws.stubs["lambda"].add_response("get_function_configuration", {
             "FunctionName": "app-dev-smoke-test", "LoggingConfig": {"LogFormat": "Text", "LogGroup": HOOK_LOG_GROUP}},
             {"FunctionName": HOOK_ARN})
-        aws.logs_stub.add_response("filter_log_events", {"events": [
+        aws.stubs["logs"].add_response("filter_log_events", {"events": [
             event("1", T0 + timedelta(minutes=5), "START RequestId: b7c1 Version: $LATEST\n"),
             event("2", T0 + timedelta(minutes=5), hook_line(
                 message="smoke test attempt failed; retrying", attempt=1, maxAttempts=10, hookStatus="IN_PROGRESS",
@@ -124,11 +124,11 @@ def test_follow_reads_on_from_the_newest_line_prints_each_once_and_rides_out_thr
     with stubbed_aws() as aws:
         expect_revision(aws, NEW_REVISION, 8, "v2")
         expect_tasks_of_both_revisions(aws)
-        aws.logs_stub.add_response("filter_log_events", {"events": [first]}, {**params, "startTime": SINCE_30_MIN})
+        aws.stubs["logs"].add_response("filter_log_events", {"events": [first]}, {**params, "startTime": SINCE_30_MIN})
         expect_tasks_of_both_revisions(aws)
-        aws.logs_stub.add_client_error("filter_log_events", "ThrottlingException", "Rate exceeded", 400)
+        aws.stubs["logs"].add_client_error("filter_log_events", "ThrottlingException", "Rate exceeded", 400)
         expect_tasks_of_both_revisions(aws)
-        aws.logs_stub.add_response("filter_log_events", {"events": [first, second]},
+        aws.stubs["logs"].add_response("filter_log_events", {"events": [first, second]},
                                    {**params, "startTime": first["timestamp"]})
         result = run(aws, "logs", "--follow", "--interval", "2", now=NOW, time=StopAfterThreeReads())
 

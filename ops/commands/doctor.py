@@ -131,7 +131,7 @@ def check_rollback_alarms(rt: Runtime, facts: Facts) -> Check:
     names = alarms.get("alarmNames", []) if alarms.get("enable") else []
     if not names:
         return Check(name, "SKIP", "the service has no rollback alarms")
-    response = rt.clients.cloudwatch.describe_alarms(AlarmNames=names, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    response = rt.clients.get("cloudwatch").describe_alarms(AlarmNames=names, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     found = {alarm["AlarmName"]: alarm.get("StateValue", "?")
              for alarm in [*response.get("MetricAlarms", []), *response.get("CompositeAlarms", [])]}
     states = [f"{alarm} {found.get(alarm, 'MISSING')}" for alarm in names]

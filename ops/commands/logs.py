@@ -87,7 +87,7 @@ def _events(rt: Runtime, source: LogSource, start_ms: int) -> list[dict[str, Any
     for batch in batches:
         token = ""
         while True:
-            page = rt.clients.logs.filter_log_events(
+            page = rt.clients.get("logs").filter_log_events(
                 logGroupName=source.group, startTime=start_ms, **({"logStreamNames": batch} if batch else {}),
                 **({"nextToken": token} if token else {}))
             events.extend(page.get("events", []))
