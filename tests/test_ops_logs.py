@@ -68,7 +68,7 @@ def test_source_reads_the_replaced_revision_and_since_moves_the_start() -> None:
         result = run(aws, "logs", "--source", "--since", "5", now=NOW)
 
     assert result.code == 0, result.stderr
-    assert result.stdout == f"# source revision v1 (app:7), log group {LOG_GROUP}\n"
+    assert result.stdout == f"# source revision v1 (app:7), log group {LOG_GROUP}\n# no lines in the last 5 minutes\n"
 
 
 def hook_line(**fields: Any) -> str:

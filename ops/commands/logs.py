@@ -67,12 +67,16 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
             events = []
         else:
             ride_out.succeeded(render.timestamp(rt.now()))
+        printed = 0
         for event in events:
             if event["eventId"] not in seen and (line := source.line(event)) is not None:
                 rt.out(line)
+                printed += 1
             seen.add(event["eventId"])
             start_ms = max(start_ms, event["timestamp"])  # the next read starts at the newest line seen
         if not args.follow:
+            if not printed:
+                rt.out(f"# no lines in the last {args.since:g} minutes")
             return ExitCode.OK
         rt.sleep(args.interval)
 
