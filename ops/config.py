@@ -1,4 +1,4 @@
-"""Where cluster, service, listener rule and region come from: flags > environment > stack outputs."""
+"""Where cluster, service and region come from: flags > environment > stack outputs > the stack's tags."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ops.errors import CliError, ExitCode
+from ops.errors import CliError, ExitCode, one_line
 
-PULUMI_TIMEOUT_SECONDS = 120
+PULUMI_TIMEOUT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,85 @@ class Source:
 
 CLUSTER = Source("cluster", "--cluster", ("BG_CLUSTER",), "clusterName", "cluster name")
 SERVICE = Source("service", "--service", ("BG_SERVICE",), "serviceName", "service name")
-PROD_RULE = Source(
-    "prod_rule_arn", "--prod-rule-arn", ("BG_PROD_RULE_ARN",), "productionListenerRuleArn",
-    "production listener rule ARN")
 REGION = Source("region", "--region", ("AWS_REGION", "AWS_DEFAULT_REGION"), "region", "AWS region")
+
+OutputsLoader = Callable[[str | None, bool], Mapping[str, Any]]
+"""(stack, show_secrets) -> the stack's outputs; raises CliError when they cannot be read."""
+ServiceFinder = Callable[[str | None], tuple[str, str]]
+"""region -> (cluster, service) found by the stack's tags; raises CliError unless exactly one matches."""
+
+
+def run_pulumi(*arguments: str) -> str:
+    """Run the pulumi CLI in the current directory and return its stdout; CliError if it fails."""
+    exe = shutil.which("pulumi")
+    if exe is None:
+        raise CliError("the pulumi CLI is not on PATH", ExitCode.CONFIG)
+    shown = f"`pulumi {' '.join(arguments[:2])}`"
+    try:
+        done = subprocess.run([exe, *arguments], capture_output=True, text=True, timeout=PULUMI_TIMEOUT_SECONDS,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise CliError(f"{shown} took more than {PULUMI_TIMEOUT_SECONDS} s", ExitCode.CONFIG) from None
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        raise CliError(f"{shown} failed: {lines[-1] if lines else f'exit code {done.returncode}'}", ExitCode.CONFIG)
+    return done.stdout
+
+
+def pulumi_stack_outputs(stack: str | None, show_secrets: bool) -> Mapping[str, Any]:
+    """`pulumi stack output --json` for the project in the current directory."""
+    stdout = run_pulumi("stack", "output", "--json", *(["--show-secrets"] if show_secrets else []),
+                        *(["--stack", stack] if stack else []))
+    try:
+        outputs = json.loads(stdout)
+    except json.JSONDecodeError:
+        outputs = None
+    if not isinstance(outputs, dict):
+        raise CliError("`pulumi stack output --json` did not print a JSON object", ExitCode.CONFIG)
+    return outputs
+
+
+def pulumi_stack_name() -> str:
+    """The selected stack's name, as the program writes it into the `stack` tag."""
+    name = run_pulumi("stack", "--show-name").strip()
+    if not name:
+        raise CliError("`pulumi stack --show-name` printed no name", ExitCode.CONFIG)
+    return name
+
+
+class StackOutputs:
+    """The stack's outputs, read at most once each way (plain, with secrets) and only when asked for."""
+
+    def __init__(self, stack: str | None, loader: OutputsLoader) -> None:
+        self.stack = stack
+        self._loader = loader
+        self._read: dict[bool, Mapping[str, Any]] = {}
+        self.problem = ""
+        """Why the outputs could not be read, if they could not."""
+
+    def _outputs(self, show_secrets: bool) -> Mapping[str, Any]:
+        if show_secrets not in self._read:
+            try:
+                self._read[show_secrets] = self._loader(self.stack, show_secrets)
+            except CliError as error:
+                self.problem = str(error)
+                self._read[show_secrets] = {}
+        return self._read[show_secrets]
+
+    def get(self, name: str) -> Any:
+        return self._outputs(False).get(name)
+
+    def require(self, name: str, *, secret: bool = False) -> str:
+        value = self._outputs(secret).get(name)
+        if not isinstance(value, str) or not value:
+            why = self.problem or f"the stack has no {name} output"
+            raise CliError(f"cannot read stack output {name}: {why}", ExitCode.CONFIG)
+        return value
+
+    @property
+    def loaded(self) -> Mapping[str, Any]:
+        """What was read so far, without reading anything."""
+        return self._read.get(False, {})
 
 
 @dataclass(frozen=True)
@@ -39,83 +114,72 @@ class Config:
     service: str
     region: str | None
     """None lets boto3 fall back to the profile's region."""
-    prod_rule_arn: str | None
-    """Only `status` needs it."""
-    target_group_colors: Mapping[str, str] = field(default_factory=dict)
-    """Target group ARN -> "blue"/"green", known only when the stack outputs were read."""
+    outputs: StackOutputs
+    prod_rule_arn: str | None = None
+    """An override (--prod-rule-arn, BG_PROD_RULE_ARN); by default the service's own production rule is used."""
+
+    @property
+    def target_group_colors(self) -> Mapping[str, str]:
+        """Target group ARN -> "blue"/"green", known only when the stack outputs were read anyway."""
+        return {arn: color for color in ("blue", "green")
+                if isinstance(arn := self.outputs.loaded.get(f"{color}TargetGroupArn"), str)}
 
 
-OutputsLoader = Callable[[str | None], Mapping[str, Any]]
-
-
-def pulumi_stack_outputs(stack: str | None) -> Mapping[str, Any]:
-    """`pulumi stack output --json` for the project in the current directory; CliError if unavailable."""
-    exe = shutil.which("pulumi")
-    if exe is None:
-        raise CliError("the pulumi CLI is not on PATH", ExitCode.CONFIG)
-    command = [exe, "stack", "output", "--json", *(["--stack", stack] if stack else [])]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=PULUMI_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired:
-        raise CliError(f"`pulumi stack output` took more than {PULUMI_TIMEOUT_SECONDS} s", ExitCode.CONFIG) from None
-    if done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        detail = lines[-1] if lines else f"exit code {done.returncode}"
-        raise CliError(f"`pulumi stack output` failed: {detail}", ExitCode.CONFIG)
-    try:
-        outputs = json.loads(done.stdout)
-    except json.JSONDecodeError:
-        outputs = None
-    if not isinstance(outputs, dict):
-        raise CliError("`pulumi stack output --json` did not print a JSON object", ExitCode.CONFIG)
-    return outputs
-
-
-def resolve(
-    flags: Mapping[str, str | None],
-    environ: Mapping[str, str],
-    *,
-    stack: str | None,
-    need_rule: bool,
-    load_outputs: OutputsLoader = pulumi_stack_outputs,
-) -> Config:
+def resolve(flags: Mapping[str, Any], environ: Mapping[str, str], outputs: StackOutputs,
+            find_service: ServiceFinder) -> Config:
     """Fill each value from its flag, else its environment variable, else the stack output.
 
-    The stack outputs are read only when a value is still missing, and failing to read them is an
-    error only if a required value then stays missing.
+    The stack outputs are read only when a value is still missing. When the cluster or service is still
+    missing after that (the first `pulumi up` waits on its PAUSE hook before any output exists), they are
+    found by the tags the program puts on them.
     """
-    required = [CLUSTER, SERVICE, *([PROD_RULE] if need_rule else [])]
     values: dict[str, str | None] = {}
-    for source in (*required, REGION):
+    for source in (CLUSTER, SERVICE, REGION):
         from_env = (environ.get(name) for name in source.env)
         values[source.key] = flags.get(source.key) or next((v for v in from_env if v), None)
+        if values[source.key] is None and isinstance(output := outputs.get(source.output), str) and output:
+            values[source.key] = output
 
-    outputs: Mapping[str, Any] = {}
-    outputs_problem = ""
-    if any(value is None for value in values.values()):
+    cluster, service, region = values["cluster"], values["service"], values["region"]
+    if cluster is None or service is None:
         try:
-            outputs = load_outputs(stack)
+            found_cluster, found_service = find_service(region)
         except CliError as error:
-            outputs_problem = str(error)
-        for source in (*required, REGION):
-            output = outputs.get(source.output)
-            if values[source.key] is None and isinstance(output, str) and output:
-                values[source.key] = output
+            missing = [s for s in (CLUSTER, SERVICE) if values[s.key] is None]
+            wanted = ", ".join(f"{s.what} ({s.flag} or {s.env[0]})" for s in missing)
+            from_outputs = outputs.problem or "the stack has no " + ", ".join(s.output for s in missing) + " output"
+            raise CliError(f"missing {wanted}; stack outputs: {from_outputs}; tags: {error}", ExitCode.CONFIG) from None
+        cluster, service = cluster or found_cluster, service or found_service
+    return Config(cluster=cluster, service=service, region=region, outputs=outputs,
+                  prod_rule_arn=flags.get("prod_rule_arn") or environ.get("BG_PROD_RULE_ARN") or None)
 
-    missing = [source for source in required if values[source.key] is None]
-    if missing:
-        wanted = ", ".join(f"{s.what} ({s.flag} or {s.env[0]})" for s in missing)
-        why = outputs_problem or "the stack has no " + ", ".join(s.output for s in missing) + " output"
-        raise CliError(f"missing {wanted}; stack outputs: {why}", ExitCode.CONFIG)
 
-    colors = {
-        arn: color for color in ("blue", "green")
-        if isinstance(arn := outputs.get(f"{color}TargetGroupArn"), str)
-    }
-    return Config(
-        cluster=values["cluster"] or "",
-        service=values["service"] or "",
-        region=values["region"],
-        prod_rule_arn=values.get("prod_rule_arn"),
-        target_group_colors=colors,
-    )
+TAGGED_TYPES = ["ecs:cluster", "ecs:service"]
+PROJECT_TAG = ("project", "ecs-bluegreen")
+
+
+def find_tagged_service(tagging: Any, stack: str) -> tuple[str, str]:
+    """(cluster, service) of the one ECS service tagged project=ecs-bluegreen and stack=STACK."""
+    filters = [{"Key": PROJECT_TAG[0], "Values": [PROJECT_TAG[1]]}, {"Key": "stack", "Values": [stack]}]
+    arns: list[str] = []
+    token = ""
+    while True:
+        page = tagging.get_resources(TagFilters=filters, ResourceTypeFilters=TAGGED_TYPES,
+                                     **({"PaginationToken": token} if token else {}))
+        arns.extend(mapping["ResourceARN"] for mapping in page.get("ResourceTagMappingList", []))
+        token = page.get("PaginationToken", "")
+        if not token:
+            break
+    # arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/SERVICE (only the long ARN format carries tags)
+    services = [arn.split(":service/", 1)[1].split("/") for arn in arns if ":service/" in arn]
+    services = [path for path in services if len(path) == 2]
+    where = f"tagged {PROJECT_TAG[0]}={PROJECT_TAG[1]}, stack={stack} (region {tagging.meta.region_name})"
+    if len(services) == 1:
+        return services[0][0], services[0][1]
+    if not services:
+        clusters = [arn.rsplit("/", 1)[-1] for arn in arns if ":cluster/" in arn]
+        also = f"; found cluster {', '.join(clusters)} without a service" if clusters else ""
+        raise CliError(f"no ECS service {where}{also}", ExitCode.CONFIG)
+    found = ", ".join("/".join(path) for path in services)
+    raise CliError(f"{len(services)} ECS services {where}: {one_line(found)}; pass --cluster and --service",
+                   ExitCode.CONFIG)

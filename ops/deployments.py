@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from ops.clients import Client
 from ops.errors import CliError, ExitCode
 
-# boto3 builds its clients at runtime and no type stubs are pinned, so clients are untyped here.
-Client = Any
 Deployment = dict[str, Any]
 
 IN_PROGRESS = frozenset({"PENDING", "IN_PROGRESS"})
@@ -24,11 +25,25 @@ _EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
 
 @dataclass(frozen=True)
+class TaskDefinition:
+    status: str | None
+    """ACTIVE, INACTIVE or DELETE_IN_PROGRESS: ECS can roll back only to an ACTIVE one."""
+    app_version: str | None
+    """The APP_VERSION environment variable the stack sets on the app container."""
+    container: str | None
+    """The app container: the one that sets APP_VERSION (else the first)."""
+    log_group: str | None
+    log_stream_prefix: str | None
+    """awslogs writes the container's stream as PREFIX/CONTAINER/TASK_ID."""
+
+
+@dataclass(frozen=True)
 class Revision:
     arn: str
     task_definition: str
     """family:revision"""
-    app_version: str | None
+    task_definition_arn: str
+    definition: TaskDefinition
     target_groups: tuple[str, ...]
     """Target groups ECS resolved for this revision's tasks (may differ from the ones configured)."""
 
@@ -86,37 +101,47 @@ def revision_arns(deployment: Deployment) -> list[str]:
 def describe_revisions(ecs: Client, arns: list[str]) -> dict[str, Revision]:
     """Revision ARN -> Revision. Revisions ECS cannot describe (older than Oct 2024) are left out."""
     unique = list(dict.fromkeys(arns))
-    versions: dict[str, str | None] = {}
+    definitions: dict[str, TaskDefinition] = {}
     revisions: dict[str, Revision] = {}
     for start in range(0, len(unique), DESCRIBE_BATCH):
         response = ecs.describe_service_revisions(serviceRevisionArns=unique[start:start + DESCRIBE_BATCH])
         for revision in response.get("serviceRevisions", []):
             task_definition = revision["taskDefinition"]
-            if task_definition not in versions:
-                versions[task_definition] = app_version(ecs, task_definition)
+            if task_definition not in definitions:
+                definitions[task_definition] = describe_task_definition(ecs, task_definition)
             balancers = revision.get("resolvedConfiguration", {}).get("loadBalancers", [])
             revisions[revision["serviceRevisionArn"]] = Revision(
                 arn=revision["serviceRevisionArn"],
                 task_definition=task_definition.rsplit("/", 1)[-1],
-                app_version=versions[task_definition],
+                task_definition_arn=task_definition,
+                definition=definitions[task_definition],
                 target_groups=tuple(lb["targetGroupArn"] for lb in balancers if lb.get("targetGroupArn")),
             )
     return revisions
 
 
-def app_version(ecs: Client, task_definition: str) -> str | None:
-    """The APP_VERSION environment variable the stack sets on the app container."""
+def describe_task_definition(ecs: Client, task_definition: str) -> TaskDefinition:
     definition = ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
-    for container in definition.get("containerDefinitions", []):
-        for variable in container.get("environment", []):
-            if variable.get("name") == APP_VERSION_VARIABLE:
-                return variable.get("value")
-    return None
+    containers = definition.get("containerDefinitions", [])
+    versions = {c.get("name"): v.get("value") for c in containers for v in c.get("environment", [])
+                if v.get("name") == APP_VERSION_VARIABLE}
+    app = next((c for c in containers if c.get("name") in versions), containers[0] if containers else {})
+    logging = app.get("logConfiguration", {})
+    options = logging.get("options", {}) if logging.get("logDriver") == "awslogs" else {}
+    return TaskDefinition(status=definition.get("status"), app_version=versions.get(app.get("name")),
+                          container=app.get("name"), log_group=options.get("awslogs-group"),
+                          log_stream_prefix=options.get("awslogs-stream-prefix"))
 
 
 def rule_weights(elbv2: Client, rule_arn: str) -> list[tuple[str, int]]:
     """(target group ARN, weight) for each target group the rule forwards to."""
-    for rule in elbv2.describe_rules(RuleArns=[rule_arn]).get("Rules", []):
+    try:
+        rules = elbv2.describe_rules(RuleArns=[rule_arn]).get("Rules", [])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "RuleNotFound":  # the wire code of RuleNotFoundException
+            raise CliError(f"listener rule not found: {rule_arn}", ExitCode.AWS) from None
+        raise
+    for rule in rules:
         for action in rule.get("Actions", []):
             if action.get("Type") != "forward":
                 continue
@@ -149,3 +174,21 @@ def awaiting_pause(deployment: Deployment) -> dict[str, Any] | None:
         if hook.get("targetType") == "PAUSE" and hook.get("status") == "AWAITING_ACTION":
             return hook
     return None
+
+
+@dataclass(frozen=True)
+class Routing:
+    """The service's load balancer wiring; ECS may swap primary and alternate after a deployment."""
+
+    primary: str | None
+    alternate: str | None
+    production_rule: str | None
+    test_rule: str | None
+
+
+def routing(service: dict[str, Any]) -> Routing:
+    balancers = service.get("loadBalancers", [])
+    first = balancers[0] if balancers else {}
+    advanced = first.get("advancedConfiguration", {})
+    return Routing(primary=first.get("targetGroupArn"), alternate=advanced.get("alternateTargetGroupArn"),
+                   production_rule=advanced.get("productionListenerRule"), test_rule=advanced.get("testListenerRule"))

@@ -45,7 +45,7 @@ def version(revisions: Mapping[str, Revision], arn: str | None) -> str:
     revision = revisions.get(arn or "")
     if revision is None:
         return "?"
-    return revision.app_version or revision.task_definition
+    return revision.definition.app_version or revision.task_definition
 
 
 def transition(deployment: Deployment, revisions: Mapping[str, Revision]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ops.config import pulumi_stack_outputs, resolve
+from ops.config import StackOutputs, pulumi_stack_name, pulumi_stack_outputs, resolve
 from ops.errors import CliError, ExitCode
 from tests.ops_fixtures import BLUE_TG, GREEN_TG, STACK_OUTPUTS
 
@@ -24,21 +24,23 @@ class Outputs:
     def __init__(self, outputs: Mapping[str, Any] | None = None, problem: str = "") -> None:
         self.outputs, self.problem, self.stacks = outputs or {}, problem, []
 
-    def __call__(self, stack: str | None) -> Mapping[str, Any]:
+    def __call__(self, stack: str | None, show_secrets: bool) -> Mapping[str, Any]:
         self.stacks.append(stack)
         if self.problem:
             raise CliError(self.problem, ExitCode.CONFIG)
         return self.outputs
 
 
+def no_tags(region: str | None) -> tuple[str, str]:
+    raise AssertionError("the tags must not be searched while flags, environment or outputs name the service")
+
+
 def test_flags_beat_environment_which_beats_stack_outputs() -> None:
     outputs = Outputs(STACK_OUTPUTS)
-    config = resolve({**NO_FLAGS, "cluster": "flag-cluster"},
-                     {"BG_CLUSTER": "env-cluster", "BG_SERVICE": "env-service", "AWS_REGION": "eu-west-1"},
-                     stack="prod", need_rule=True, load_outputs=outputs)
+    config = resolve({**NO_FLAGS, "cluster": "flag-cluster"}, {"BG_SERVICE": "env-service"},
+                     StackOutputs("prod", outputs), no_tags)
 
-    assert (config.cluster, config.service, config.region) == ("flag-cluster", "env-service", "eu-west-1")
-    assert config.prod_rule_arn == STACK_OUTPUTS["productionListenerRuleArn"]
+    assert (config.cluster, config.service, config.region) == ("flag-cluster", "env-service", "ap-northeast-1")
     assert config.target_group_colors == {BLUE_TG: "blue", GREEN_TG: "green"}
     assert outputs.stacks == ["prod"]
 
@@ -46,7 +48,7 @@ def test_flags_beat_environment_which_beats_stack_outputs() -> None:
 def test_stack_outputs_are_not_read_when_flags_and_environment_say_everything() -> None:
     outputs = Outputs(problem="must not be called")
     config = resolve({**NO_FLAGS, "region": "us-east-1"}, {"BG_CLUSTER": "c", "BG_SERVICE": "s"},
-                     stack=None, need_rule=False, load_outputs=outputs)
+                     StackOutputs(None, outputs), no_tags)
 
     assert (config.cluster, config.service, config.region, config.prod_rule_arn) == ("c", "s", "us-east-1", None)
     assert outputs.stacks == []
@@ -54,32 +56,51 @@ def test_stack_outputs_are_not_read_when_flags_and_environment_say_everything() 
 
 def test_aws_default_region_is_honoured_after_aws_region() -> None:
     config = resolve(NO_FLAGS, {"BG_CLUSTER": "c", "BG_SERVICE": "s", "AWS_DEFAULT_REGION": "sa-east-1"},
-                     stack=None, need_rule=False, load_outputs=Outputs(problem="unused"))
+                     StackOutputs(None, Outputs(problem="unused")), no_tags)
     assert config.region == "sa-east-1"
 
 
 def test_unreadable_outputs_are_fine_while_nothing_required_is_missing() -> None:
-    config = resolve(NO_FLAGS, {"BG_CLUSTER": "c", "BG_SERVICE": "s"}, stack=None, need_rule=False,
-                     load_outputs=Outputs(problem="the pulumi CLI is not on PATH"))
+    config = resolve(NO_FLAGS, {"BG_CLUSTER": "c", "BG_SERVICE": "s"},
+                     StackOutputs(None, Outputs(problem="the pulumi CLI is not on PATH")), no_tags)
     assert (config.cluster, config.region) == ("c", None)  # boto3 then uses the profile's region
 
 
-def test_missing_values_name_their_flag_and_variable_and_why_outputs_did_not_help() -> None:
+def test_the_outputs_are_read_once_however_often_they_are_asked_for() -> None:
+    outputs = Outputs({"rolloutTimeoutMinutes": 47})
+    stack_outputs = StackOutputs("dev", outputs)
+    assert [stack_outputs.get("rolloutTimeoutMinutes"), stack_outputs.get("url")] == [47, None]
+    assert outputs.stacks == ["dev"]
+
+
+def test_without_outputs_the_service_is_found_by_the_stack_tags_in_the_resolved_region() -> None:
+    asked: list[str | None] = []
+
+    def by_tags(region: str | None) -> tuple[str, str]:
+        asked.append(region)
+        return "tagged-cluster", "tagged-service"
+
+    config = resolve(NO_FLAGS, {"AWS_REGION": "eu-west-1"}, StackOutputs("dev", Outputs({})), by_tags)
+    assert (config.cluster, config.service, asked) == ("tagged-cluster", "tagged-service", ["eu-west-1"])
+
+
+def test_missing_values_name_their_flag_and_variable_and_why_outputs_and_tags_did_not_help() -> None:
+    def by_tags(region: str | None) -> tuple[str, str]:
+        raise CliError("no ECS service tagged project=ecs-bluegreen, stack=dev (region eu-west-1)", ExitCode.CONFIG)
+
     with pytest.raises(CliError) as raised:
-        resolve(NO_FLAGS, {"BG_SERVICE": "s"}, stack=None, need_rule=True,
-                load_outputs=Outputs(problem="`pulumi stack output` failed: error: no stack selected"))
+        resolve(NO_FLAGS, {"BG_SERVICE": "s"},
+                StackOutputs(None, Outputs(problem="`pulumi stack output` failed: error: no stack selected")), by_tags)
 
     assert raised.value.code == ExitCode.CONFIG
     assert str(raised.value) == (
-        "missing cluster name (--cluster or BG_CLUSTER), production listener rule ARN (--prod-rule-arn or "
-        "BG_PROD_RULE_ARN); stack outputs: `pulumi stack output` failed: error: no stack selected")
+        "missing cluster name (--cluster or BG_CLUSTER); stack outputs: `pulumi stack output` failed: error: no "
+        "stack selected; tags: no ECS service tagged project=ecs-bluegreen, stack=dev (region eu-west-1)")
 
 
-def test_a_stack_without_the_output_is_reported_as_such() -> None:
-    with pytest.raises(CliError, match=r"^missing production listener rule ARN .*the stack has no "
-                                       r"productionListenerRuleArn output$"):
-        resolve(NO_FLAGS, {}, stack=None, need_rule=True,
-                load_outputs=Outputs({"clusterName": "c", "serviceName": "s"}))
+def test_a_required_output_names_itself_and_why_it_is_missing() -> None:
+    with pytest.raises(CliError, match=r"^cannot read stack output url: the stack has no url output$"):
+        StackOutputs(None, Outputs({"clusterName": "c"})).require("url")
 
 
 def fake_pulumi(directory: Path, script: str) -> None:
@@ -92,8 +113,18 @@ def test_pulumi_stack_output_is_run_with_json_and_the_stack(tmp_path: Path, monk
     fake_pulumi(tmp_path, f'echo "$@" > "{tmp_path}/args"\necho \'{json.dumps(STACK_OUTPUTS)}\'\n')
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
 
-    assert pulumi_stack_outputs("dev") == STACK_OUTPUTS
+    assert pulumi_stack_outputs("dev", False) == STACK_OUTPUTS
     assert (tmp_path / "args").read_text() == "stack output --json --stack dev\n"
+    pulumi_stack_outputs("dev", True)
+    assert (tmp_path / "args").read_text() == "stack output --json --show-secrets --stack dev\n"
+
+
+def test_the_stack_name_comes_from_pulumi_stack_show_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_pulumi(tmp_path, f'echo "$@" > "{tmp_path}/args"\necho dev\n')
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert pulumi_stack_name() == "dev"
+    assert (tmp_path / "args").read_text() == "stack --show-name\n"
 
 
 def test_a_failing_pulumi_reports_its_last_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,10 +132,10 @@ def test_a_failing_pulumi_reports_its_last_error_line(tmp_path: Path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path))
 
     with pytest.raises(CliError, match=r"^`pulumi stack output` failed: error: no stack named 'qa' found$"):
-        pulumi_stack_outputs("qa")
+        pulumi_stack_outputs("qa", False)
 
 
 def test_pulumi_missing_from_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(CliError, match=r"^the pulumi CLI is not on PATH$"):
-        pulumi_stack_outputs(None)
+        pulumi_stack_outputs(None, False)

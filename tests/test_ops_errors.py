@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ops_fixtures import CLUSTER, SERVICE, STACK_OUTPUTS, deployment, run, stubbed_aws
+from tests.ops_fixtures import CLUSTER, PROD_RULE_ARN, SERVICE, deployment, run, stubbed_aws
 
 DENIED = ("User: arn:aws:iam::123456789012:user/dev is not authorized to perform: ecs:DescribeServices on "
           "resource: arn:aws:ecs:ap-northeast-1:123456789012:service/app-cluster/app-svc")
@@ -80,8 +80,7 @@ def test_listener_rule_not_found() -> None:
         result = run(aws, "status")
 
     assert result.code == 3
-    assert_one_line(result.stderr,
-                    f"ops: production listener rule not found: {STACK_OUTPUTS['productionListenerRuleArn']}")
+    assert_one_line(result.stderr, f"ops: listener rule not found: {PROD_RULE_ARN}")
 
 
 def test_expired_credentials() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -112,3 +113,31 @@ def test_long_histories_are_described_in_batches_of_twenty_with_each_task_defini
     rows = result.stdout.splitlines()[1:]
     assert [row.split()[0] for row in rows] == [f"d{n:02d}" for n in reversed(range(25))]
     assert [row.split()[2] for row in rows[:2]] == ["v2", "v1"]
+
+
+def test_output_json_lists_the_same_deployments_with_iso_times_and_seconds() -> None:
+    with stubbed_aws() as aws:
+        aws.ecs_stub.add_response("list_service_deployments", {"serviceDeployments": [
+            brief("done", "SUCCESSFUL", 7, 0, 483), brief("now", "IN_PROGRESS", 8, 40, None)]}, LIST)
+        aws.ecs_stub.add_response("describe_service_revisions", revisions((revision_arn(8), 8, None),
+                                                                          (revision_arn(7), 7, None)),
+                                  {"serviceRevisionArns": [revision_arn(8), revision_arn(7)]})
+        for number, version in ((8, "v2"), (7, "v1")):
+            aws.ecs_stub.add_response("describe_task_definition", task_definition(number, version),
+                                      {"taskDefinition": task_definition_arn(number)})
+        result = run(aws, "history", "--output", "json", now=T0 + timedelta(minutes=42, seconds=30))
+
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["cluster"], document["service"]) == (CLUSTER, SERVICE)
+    assert [(d["id"], d["status"], d["version"], d["durationSeconds"], d["running"]) for d in document["deployments"]] \
+        == [("now", "IN_PROGRESS", "v2", 150.0, True), ("done", "SUCCESSFUL", "v1", 483.0, False)]
+    assert document["deployments"][1]["startedAt"] == "2025-06-01T12:00:00+00:00"
+
+
+def test_output_json_of_a_service_without_deployments_is_an_empty_list() -> None:
+    with stubbed_aws() as aws:
+        aws.ecs_stub.add_response("list_service_deployments", {"serviceDeployments": []}, LIST)
+        result = run(aws, "history", "--output", "json")
+
+    assert json.loads(result.stdout)["deployments"] == []

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.ops_fixtures import DEPLOYMENT_ARN, T0, deployment, lambda_hook, pause_hook, run, stubbed_aws
+from tests.ops_fixtures import (
+    DEPLOYMENT_ARN, Aws, T0, FakeTime, deployment, lambda_hook, pause_hook, run, stubbed_aws,
+)
 
 IN_FLIGHT = deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT")
 PAUSED = deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("SUCCEEDED"), pause_hook()])
 
 
+def expect_rollback_of(aws: Aws, state: dict[str, Any]) -> None:
+    aws.expect_service()
+    aws.expect_deployment(state)
+    aws.expect_versions()
+    aws.ecs_stub.add_response("stop_service_deployment", {"serviceDeploymentArn": DEPLOYMENT_ARN},
+                              {"serviceDeploymentArn": DEPLOYMENT_ARN, "stopType": "ROLLBACK"})
+
+
 @pytest.mark.parametrize("flags, answer", [(["--yes"], ""), ([], "y\n"), ([], "YES\n")])
-def test_rollback_stops_the_deployment_in_progress_with_stop_type_rollback(flags: list[str], answer: str) -> None:
+def test_rollback_no_wait_stops_the_deployment_in_progress_and_returns(flags: list[str], answer: str) -> None:
     with stubbed_aws() as aws:
-        aws.expect_service()
-        aws.expect_deployment(IN_FLIGHT)
-        aws.expect_versions()
-        aws.ecs_stub.add_response("stop_service_deployment", {"serviceDeploymentArn": DEPLOYMENT_ARN},
-                                  {"serviceDeploymentArn": DEPLOYMENT_ARN, "stopType": "ROLLBACK"})
-        result = run(aws, "rollback", *flags, stdin=answer)
+        expect_rollback_of(aws, IN_FLIGHT)
+        result = run(aws, "rollback", "--no-wait", *flags, stdin=answer)
 
     assert result.code == 0, result.stderr
     assert result.stdout.endswith(
@@ -107,12 +115,29 @@ def test_approve_refuses_when_no_deployment_is_in_progress() -> None:
 
 def test_a_pending_deployment_can_be_rolled_back_before_it_reaches_a_stage() -> None:
     with stubbed_aws() as aws:
-        aws.expect_service()
-        aws.expect_deployment(deployment("PENDING"))
-        aws.expect_versions()
-        aws.ecs_stub.add_response("stop_service_deployment", {"serviceDeploymentArn": DEPLOYMENT_ARN},
-                                  {"serviceDeploymentArn": DEPLOYMENT_ARN, "stopType": "ROLLBACK"})
-        result = run(aws, "rollback", stdin="y\n")
+        expect_rollback_of(aws, deployment("PENDING"))
+        result = run(aws, "rollback", "--no-wait", stdin="y\n")
 
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("Roll back deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2, PENDING)? ")
+
+
+@pytest.mark.parametrize("outcome, code", [("ROLLBACK_SUCCESSFUL", 0), ("ROLLBACK_FAILED", 1)])
+def test_rollback_follows_the_rollback_it_started_until_it_ends(outcome: str, code: int) -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        expect_rollback_of(aws, IN_FLIGHT)
+        aws.expect_deployment(deployment("ROLLBACK_REQUESTED", "PRODUCTION_TRAFFIC_SHIFT"))
+        aws.expect_versions()
+        aws.expect_deployment(deployment("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", reason="stopped by user"))
+        aws.expect_deployment(deployment(outcome, "CLEAN_UP", reason="stopped by user"))
+        result = run(aws, "rollback", "--yes", "--interval", "5", time=time)
+
+    assert result.code == code, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        "Rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r.",
+        "Following the rollback of deployment r9i43YFjvgF_xlg7m2eJ1r of app-svc: v1 -> v2  "
+        "(Ctrl-C stops watching, not the deployment)"]
+    assert lines[-1] == f"[+00:10] deployment {outcome}: stopped by user"
+    assert time.sleeps == [5.0, 5.0]

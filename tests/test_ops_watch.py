@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
 from tests.ops_fixtures import (
-    DEPLOYMENT_ARN, NEW_REVISION, OLD_REVISION, FakeTime, deployment, lambda_hook, pause_hook, revision_summary,
+    STACK_OUTPUTS, DEPLOYMENT_ARN, NEW_REVISION, OLD_REVISION, FakeTime, deployment, lambda_hook, pause_hook, revision_summary,
     run, stubbed_aws,
 )
 
@@ -152,3 +157,102 @@ def test_a_service_without_deployments_has_nothing_to_watch() -> None:
 
     assert result.code == 4
     assert result.stderr == "ops: service 'app-svc' has no deployment to watch\n"
+
+
+class FlakyEcs:
+    """The stubbed ECS client, except that DescribeServiceDeployments raises the given network errors in turn
+    (None: the stub answers)."""
+
+    def __init__(self, client: Any, failures: list[Exception | None]) -> None:
+        self.client, self.failures = client, failures
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def describe_service_deployments(self, **params: Any) -> Any:
+        failure = self.failures.pop(0) if self.failures else None
+        if failure:
+            raise failure
+        return self.client.describe_service_deployments(**params)
+
+
+def test_rides_out_throttling_5xx_and_timeouts_saying_so_once() -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("IN_PROGRESS", "BAKE_TIME"))
+        aws.expect_versions()
+        for code, status in (("ThrottlingException", 400), ("ThrottlingException", 400), ("ThrottlingException", 400),
+                             ("ServerException", 503), ("ServerException", 500)):
+            aws.ecs_stub.add_client_error("describe_service_deployments", code, "Rate exceeded", status)
+        aws.expect_deployment(deployment("SUCCESSFUL", "CLEAN_UP"))
+        timeout = ReadTimeoutError(endpoint_url="https://ecs.ap-northeast-1.amazonaws.com/")
+        aws.clients["ecs"] = FlakyEcs(aws.clients["ecs"], [None, timeout, EndpointConnectionError(endpoint_url="x")])
+        result = run(aws, "watch", time=time)
+
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[3] == ('[+00:10] polling failed (AWS call failed: Read timeout on endpoint URL: '
+                        '"https://ecs.ap-northeast-1.amazonaws.com/"); retrying for up to 3m00s')
+    assert lines[4:] == ["[+01:20] AWS answers again", "[+01:20] SUCCESSFUL           CLEAN_UP",
+                         "[+01:20] deployment SUCCESSFUL: v2 serves production traffic"]
+
+
+def test_gives_up_after_three_minutes_of_consecutive_failures_with_one_line_and_exit_3() -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("IN_PROGRESS", "BAKE_TIME"))
+        aws.expect_versions()
+        for _ in range(19):  # 10 s apart: the 19th failure comes 180 s after the first
+            aws.ecs_stub.add_client_error("describe_service_deployments", "ThrottlingException", "Rate exceeded", 400)
+        result = run(aws, "watch", time=time)
+
+    assert result.code == 3
+    assert result.stderr == ("ops: gave up after 3m00s of failed polls: DescribeServiceDeployments failed: "
+                             "ThrottlingException: Rate exceeded\n")
+    assert len([line for line in result.stdout.splitlines() if "retrying" in line]) == 1
+    assert time.now == 190
+
+
+def test_an_error_that_will_not_go_away_ends_watching_at_once() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("IN_PROGRESS", "BAKE_TIME"))
+        aws.expect_versions()
+        aws.ecs_stub.add_client_error("describe_service_deployments", "AccessDeniedException", "not authorized", 400)
+        result = run(aws, "watch")
+
+    assert result.code == 3
+    assert result.stderr == "ops: access denied calling DescribeServiceDeployments: not authorized\n"
+
+
+@pytest.mark.parametrize("outputs, polls, waited", [
+    ({**STACK_OUTPUTS, "rolloutTimeoutMinutes": 1}, 3, "1m00s"),
+    (STACK_OUTPUTS, 24, "2h00m"),  # no rolloutTimeoutMinutes output: the documented 120 min
+], ids=["stack-output", "fallback"])
+def test_timeout_defaults_to_the_stacks_rollout_timeout(outputs: dict[str, Any], polls: int, waited: str) -> None:
+    running = deployment("IN_PROGRESS", "BAKE_TIME")
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(running)
+        aws.expect_versions()
+        for _ in range(polls):
+            aws.expect_deployment(running)
+        result = run(aws, "watch", "--interval", "20" if polls == 3 else "300", outputs=outputs)
+
+    assert result.code == 5
+    assert result.stderr.startswith(f"ops: timed out after {waited}: deployment ")
+
+
+def test_an_unexpected_answer_is_one_line_with_its_own_exit_code() -> None:
+    broken = deployment("IN_PROGRESS", "BAKE_TIME")
+    del broken["serviceDeployments"][0]["status"]  # valid for the model, but the CLI needs it
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(broken)
+        aws.expect_versions()
+        result = run(aws, "watch")
+
+    assert result.code == 70
+    assert result.stderr == "ops: unexpected error: KeyError: 'status'\n"

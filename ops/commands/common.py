@@ -1,0 +1,70 @@
+"""Pieces several commands share: finding the deployment in progress, and asking before changing it."""
+
+from __future__ import annotations
+
+import argparse
+
+from ops import deployments as aws
+from ops import render
+from ops.deployments import Deployment
+from ops.errors import CliError, ExitCode, as_cli_error, is_transient
+from ops.runtime import Runtime
+
+RIDE_OUT_SECONDS = 180
+"""How long polls may keep failing with throttling, 5xx or timeouts before a following command gives up."""
+
+
+
+def deployment_in_progress(rt: Runtime, verb: str) -> Deployment:
+    service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
+    deployment = aws.current_deployment(rt.clients.ecs, service)
+    if deployment is None:
+        raise CliError(f"nothing to {verb}: service {rt.config.service!r} has no deployments", ExitCode.NOTHING_DONE)
+    short, state = render.short_id(deployment["serviceDeploymentArn"]), deployment["status"]
+    if state in aws.ROLLING_BACK:
+        raise CliError(f"nothing to {verb}: deployment {short} is already {state}", ExitCode.NOTHING_DONE)
+    if state not in aws.IN_PROGRESS:
+        ended = deployment.get("finishedAt") or deployment.get("stoppedAt")
+        raise CliError(f"nothing to {verb}: no deployment in progress (the last one, {short}, ended {state} at "
+                       f"{render.timestamp(ended)}); to run an earlier version, deploy it with `pulumi up`",
+                       ExitCode.NOTHING_DONE)
+    return deployment
+
+
+def confirm(rt: Runtime, args: argparse.Namespace, question: str) -> None:
+    if args.yes:
+        return
+    rt.stdout.write(f"{question} [y/N] ")
+    rt.stdout.flush()
+    answer = rt.stdin.readline()
+    if not answer:
+        rt.out()
+        raise CliError("no answer on stdin; pass --yes to confirm without a prompt", ExitCode.NOTHING_DONE)
+    if answer.strip().lower() not in ("y", "yes"):
+        raise CliError("cancelled; nothing was changed", ExitCode.NOTHING_DONE)
+
+
+class RideOut:
+    """Lets a polling loop (watch, logs --follow) carry on through transient AWS failures, saying so once,
+    until they have lasted RIDE_OUT_SECONDS; any other error ends it at once."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.failing_since: float | None = None
+
+    def failed(self, error: Exception, stamp: str) -> None:
+        if not is_transient(error):
+            raise error
+        now = self.rt.clock()
+        if self.failing_since is None:
+            self.failing_since = now
+            self.rt.out(f"{stamp} polling failed ({as_cli_error(error)}); retrying for up to "
+                        f"{render.duration(RIDE_OUT_SECONDS)}")
+        elif now - self.failing_since >= RIDE_OUT_SECONDS:
+            raise CliError(f"gave up after {render.duration(now - self.failing_since)} of failed polls: "
+                           f"{as_cli_error(error)}", ExitCode.AWS)
+
+    def succeeded(self, stamp: str) -> None:
+        if self.failing_since is not None:
+            self.rt.out(f"{stamp} AWS answers again")
+            self.failing_since = None

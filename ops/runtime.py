@@ -1,0 +1,44 @@
+"""What every command gets: its configuration, AWS clients, I/O streams and time sources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
+
+from ops.clients import Clients
+from ops.config import Config
+from ops.options import DEFAULT_ROLLOUT_TIMEOUT_MINUTES
+
+
+@dataclass
+class Runtime:
+    config: Config
+    clients: Clients
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    now: Callable[[], datetime]
+
+    def out(self, line: str = "") -> None:
+        print(line, file=self.stdout, flush=True)
+
+    def out_json(self, document: Any) -> None:
+        self.out(json.dumps(document, indent=2, default=_json_default))
+
+    def rollout_timeout_seconds(self) -> float:
+        """How long `pulumi up` waits for a rollout (the stack's output), so `watch` never gives up sooner."""
+        minutes = self.config.outputs.get("rolloutTimeoutMinutes")
+        if isinstance(minutes, (int, float)) and not isinstance(minutes, bool) and minutes > 0:
+            return float(minutes) * 60
+        return DEFAULT_ROLLOUT_TIMEOUT_MINUTES * 60.0
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -1,0 +1,68 @@
+"""The real `python -m ops` process against loopback endpoints: a dead one, and one that answers 503 for a while.
+
+AWS_ENDPOINT_URL sends every AWS client to 127.0.0.1; nothing leaves the machine. About 25 s in all: the dead
+endpoint test waits out the CLI's own timeouts (all commands at once).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fake_endpoints import SERVICE_UNAVAILABLE, ScriptedJsonApi, dead_endpoint, json_answer, scripted_aws
+from tests.ops_fixtures import (
+    CLUSTER, NEW_REVISION, OLD_REVISION, REGION, SERVICE, deployment, isolated_env, revisions, service,
+    task_definition,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+COMMANDS = [["status"], ["watch"], ["rollback", "--yes"], ["approve", "--yes"], ["reject", "--yes"], ["doctor"],
+            ["logs"], ["history"]]
+
+
+def aws_env(base: dict[str, str], endpoint: str) -> dict[str, str]:
+    return {**base, "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION, "BG_CLUSTER": CLUSTER, "BG_SERVICE": SERVICE}
+
+
+def start(env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "ops", *argv], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_every_command_fails_within_30_s_in_one_line_on_an_endpoint_that_never_answers(
+        isolated_env: dict[str, str]) -> None:  # noqa: F811 - the fixture
+    with dead_endpoint() as url:
+        began = time.monotonic()
+        running = [(argv, start(aws_env(isolated_env, url), *argv)) for argv in COMMANDS]
+        finished = [(argv, *process.communicate(timeout=60), process.returncode) for argv, process in running]
+        took = time.monotonic() - began
+
+    assert took < 30, f"took {took:.0f} s"
+    for argv, stdout, stderr, code in finished:
+        assert (code, stdout) == (3, ""), (argv, stdout, stderr)
+        assert stderr.startswith("ops: AWS call failed: Read timeout on endpoint URL: ") and stderr.count("\n") == 1, \
+            (argv, stderr)
+
+
+def test_watch_rides_out_503s_from_the_real_endpoint_and_reports_the_outcome(
+        isolated_env: dict[str, str]) -> None:  # noqa: F811 - the fixture
+    api = ScriptedJsonApi({
+        "DescribeServices": [json_answer(service())],
+        # Six 503s: two polls fail after botocore's own three attempts each; the third poll is answered.
+        "DescribeServiceDeployments": [json_answer(deployment("IN_PROGRESS", "BAKE_TIME")), *[SERVICE_UNAVAILABLE] * 6,
+                                       json_answer(deployment("SUCCESSFUL", "CLEAN_UP"))],
+        "DescribeServiceRevisions": [json_answer(revisions((OLD_REVISION, 7, None), (NEW_REVISION, 8, None)))],
+        "DescribeTaskDefinition": [json_answer(task_definition(7, "v1")), json_answer(task_definition(8, "v2"))],
+    })
+    with scripted_aws(api) as url:
+        process = start(aws_env(isolated_env, url), "watch", "--interval", "1")
+        stdout, stderr = process.communicate(timeout=60)
+
+    assert (process.returncode, stderr) == (0, "")
+    assert api.calls.count("DescribeServiceDeployments") == 8
+    retrying = [line for line in stdout.splitlines() if "retrying" in line]
+    assert len(retrying) == 1 and "ServerException" in retrying[0], stdout
+    assert stdout.splitlines()[-1].endswith("deployment SUCCESSFUL: v2 serves production traffic")
