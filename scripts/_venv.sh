@@ -1,19 +1,23 @@
-# Sourced by the scripts: creates ./venv (the virtualenv Pulumi.yaml names) and installs the pinned
-# requirements into it, again only when requirements.txt has changed since the last install.
+# Sourced by the scripts: creates ./venv (the virtualenv Pulumi.yaml names) and installs pinned
+# requirements into it, again only when a requirements file has changed since its last install.
+#   ensure_venv                         what pulumi up and the operator tools need (requirements.txt)
+#   ensure_venv requirements-dev.txt    and the tests and checks (requirements-dev.txt includes it)
 ensure_venv() {
   local python="${PYTHON:-python3}"
   if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     echo "error: Python 3.11 or newer is needed as '$python' (set PYTHON=/path/to/python3.11)" >&2
     return 1
   fi
-  local stamp="venv/.requirements.sha256"
-  local wanted
-  wanted="$(sha256sum requirements.txt | cut -d' ' -f1)"
-  if [ -x venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
-    return 0
-  fi
-  echo "==> installing pinned dependencies into ./venv"
-  [ -x venv/bin/python ] || "$python" -m venv venv
-  venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-  echo "$wanted" > "$stamp"
+  local file stamp wanted
+  for file in requirements.txt "$@"; do
+    stamp="venv/.${file%.txt}.sha256"
+    wanted="$(cat requirements.txt "$file" | sha256sum | cut -d' ' -f1)"  # the file and what it includes
+    if [ -x venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+      continue
+    fi
+    echo "==> installing pinned dependencies ($file) into ./venv"
+    [ -x venv/bin/python ] || "$python" -m venv venv
+    venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$file"
+    echo "$wanted" > "$stamp"
+  done
 }

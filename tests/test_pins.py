@@ -1,5 +1,7 @@
-"""The container installs app/requirements.txt; the tests run the app from the project's lock. Both must
-pin every package, to the same versions, or the tests would prove a different app than the one shipped."""
+"""Every dependency is pinned, in two locks: requirements.txt for what `pulumi up` and the operator tools
+run (no test tools), requirements-dev.txt for the tests on top of it. The container installs
+app/requirements.txt; the tests run the app from the dev lock. Both must pin the same versions, or the
+tests would prove a different app than the one shipped."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ def pins(path: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line:
+        if not line or line.startswith("-r "):
             continue
         match = re.fullmatch(r"([A-Za-z0-9_.\[\]-]+)==([^\s;]+)", line)
         assert match, f"{path.name}: '{line}' is not pinned with =="
@@ -21,12 +23,26 @@ def pins(path: Path) -> dict[str, str]:
     return found
 
 
-def test_every_dependency_is_pinned_and_the_container_uses_the_tested_versions() -> None:
-    project = pins(PROJECT_DIR / "requirements.txt")
+PROGRAM, DEV = pins(PROJECT_DIR / "requirements.txt"), pins(PROJECT_DIR / "requirements-dev.txt")
+
+
+def test_the_locks_pin_each_package_once_and_every_direct_dependency() -> None:
+    assert not PROGRAM.keys() & DEV.keys(), "a package pinned in both locks"
+    locked = {**PROGRAM, **DEV}
+    for source, lock in (("requirements.in", PROGRAM), ("requirements-dev.in", locked)):
+        for name, version in pins(PROJECT_DIR / source).items():
+            assert lock.get(name) == version, f"{source} has {name}=={version}, the lock {lock.get(name)}"
+    assert "-r requirements.txt" in (PROJECT_DIR / "requirements-dev.txt").read_text().splitlines()
+
+
+def test_pulumi_up_needs_no_test_tool() -> None:
+    assert {"pulumi", "pulumi-aws", "pulumi-awsx", "pulumi-docker", "boto3"} <= PROGRAM.keys()
+    assert not {"pytest", "pyright", "moto", "pytest-xdist", "flask", "gunicorn"} & PROGRAM.keys()
+
+
+def test_the_container_uses_the_tested_versions() -> None:
     container = pins(PROJECT_DIR / "app" / "requirements.txt")
-    direct = pins(PROJECT_DIR / "requirements.in")
     assert {"flask", "gunicorn"} <= container.keys()
+    locked = {**PROGRAM, **DEV}
     for name, version in container.items():
-        assert project.get(name) == version, f"app/requirements.txt has {name}=={version}, the lock {project.get(name)}"
-    for name, version in direct.items():
-        assert project.get(name) == version, f"requirements.in has {name}=={version}, the lock {project.get(name)}"
+        assert locked.get(name) == version, f"app/requirements.txt has {name}=={version}, the lock {locked.get(name)}"
