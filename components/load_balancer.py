@@ -77,7 +77,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 f"{name}-alb-in-{port}", security_group_id=alb_sg.id, description=f"TCP {port} from anywhere",
                 ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4="0.0.0.0/0", opts=child)
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-out-tasks", security_group_id=alb_sg.id, description="To the tasks' container port",
+            f"{name}-alb-out-tasks", security_group_id=alb_sg.id, description="To the container port of the tasks",
             ip_protocol="tcp", from_port=args.container_port, to_port=args.container_port,
             referenced_security_group_id=service_sg.id, opts=child)
         aws.vpc.SecurityGroupIngressRule(
