@@ -1,0 +1,187 @@
+"""Every request the program would send to AWS, checked against AWS's own API models (botocore).
+
+The program is run under mocks for every stack file and for each feature variant; each resource is
+translated into the provider's create request(s) and validated (tests/aws_contract.py). The mutation
+tests below feed altered copies of real registrations through the same check, to show it catches
+what the first `pulumi up` would otherwise find out.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from settings import PROJECT_DIR
+from tests.aws_contract import program_violations, requests_for, resource_violations, sends_aws_requests
+from tests.aws_types import ALARM, EGRESS, SERVICE, TARGET_GROUP, TASK_DEFINITION
+from tests.pulumi_harness import ProgramRun, Registered, run_program
+
+STACKS = sorted(path.name.split(".")[1] for path in PROJECT_DIR.glob("Pulumi.*.yaml"))
+
+# Each variant turns features on over the seed's stack (dev), so a resource only they register is checked.
+VARIANT_BASE_STACK = "dev"
+VARIANTS: dict[str, dict[str, Any]] = {
+    "linear": {"deploymentStrategy": "LINEAR", "linear": {"stepPercent": 20, "stepBakeMinutes": 4}},
+    "canary": {"deploymentStrategy": "CANARY", "canary": {"percent": 10, "bakeMinutes": 5}},
+    "safety-nets": {"smokeTest": {"enabled": True}, "manualApproval": {"enabled": True},
+                    "rollbackAlarms": {"enabled": True}},
+    "private-nat": {"taskSubnets": "private", "natGateways": "Single"},
+    "private-endpoints": {"taskSubnets": "private", "natGateways": "None", "vpcEndpoints": True},
+    "https": {"https": {"certificateArn": "arn:aws:acm:ap-northeast-1:111122223333:certificate/"
+                                          "00000000-0000-0000-0000-000000000000",
+                        "domainName": "app.example.com", "hostedZoneId": "Z0000000000EXAMPLE"}},
+    "autoscaling": {"desiredCount": 2, "autoscaling": {"enabled": True, "minCapacity": 2, "maxCapacity": 4,
+                                                       "memoryTargetPercent": 75}},
+}
+
+
+@functools.cache
+def _stack_run(stack: str) -> ProgramRun:
+    return run_program(stack)
+
+
+@functools.cache
+def _variant_run(variant: str) -> ProgramRun:
+    return run_program(VARIANT_BASE_STACK, **VARIANTS[variant])
+
+
+def _report(violations: list[str]) -> str:
+    return "the program would send requests AWS rejects:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_sends_only_requests_the_aws_models_accept(stack: str) -> None:
+    violations = program_violations(_stack_run(stack))
+    assert violations == [], _report(violations)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_feature_variant_sends_only_requests_the_aws_models_accept(variant: str) -> None:
+    violations = program_violations(_variant_run(variant))
+    assert violations == [], _report(violations)
+
+
+def test_the_variants_reach_every_resource_type_the_program_can_register() -> None:
+    """So a type that only one feature registers (the smoke-test Lambda, the alias record) is checked."""
+    checked = {resource.type for variant in VARIANTS for resource in _variant_run(variant).resources
+               if sends_aws_requests(resource)}
+    for expected in ("aws:lambda/function:Function", ALARM, "aws:route53/record:Record",
+                     "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:appautoscaling/policy:Policy"):
+        assert expected in checked
+
+
+# ---------------------------------------------------------------------------------------------
+# The check catches what AWS would reject (mutated copies of real registrations)
+
+
+def _mutated(resource: Registered, change: Callable[[dict[str, Any]], None]) -> Registered:
+    inputs = copy.deepcopy(resource.inputs)
+    change(inputs)
+    return replace(resource, inputs=inputs)
+
+
+def _violations_of(run: ProgramRun, type_: str, name_contains: str, change: Callable[[dict[str, Any]], None]) -> list[str]:
+    resource = run.one(type_, name_contains)
+    assert resource_violations(resource, run) == [], "the unchanged resource is valid"
+    return resource_violations(_mutated(resource, change), run)
+
+
+def test_an_apostrophe_in_a_security_group_rule_description_is_caught() -> None:
+    def apostrophe(inputs: dict[str, Any]) -> None:
+        inputs["description"] = "To the tasks' container port"
+
+    assert _violations_of(_stack_run(VARIANT_BASE_STACK), EGRESS, "alb-out-tasks", apostrophe) == [
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule app-alb-out-tasks: "
+        "ec2 AuthorizeSecurityGroupEgress: IpPermissions[0].UserIdGroupPairs[0].Description: "
+        "\"To the tasks' container port\": allowed are a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, "
+        "at most 255 characters"]
+
+
+def test_a_misspelled_lifecycle_stage_is_caught() -> None:
+    def misspell(inputs: dict[str, Any]) -> None:
+        inputs["deploymentConfiguration"]["lifecycleHooks"][0]["lifecycleStages"] = ["POST_TEST_TRAFFIC_SHIFTT"]
+
+    [violation] = _violations_of(_variant_run("safety-nets"), SERVICE, "", misspell)
+    assert violation.startswith(
+        "aws:ecs/service:Service app-service: ecs CreateService: "
+        "deploymentConfiguration.lifecycleHooks[0].lifecycleStages[0]: 'POST_TEST_TRAFFIC_SHIFTT' is not one of "
+        "['RECONCILE_SERVICE', 'PRE_SCALE_UP', 'POST_SCALE_UP', 'TEST_TRAFFIC_SHIFT', 'POST_TEST_TRAFFIC_SHIFT',")
+
+
+def test_an_unknown_container_definition_field_is_caught() -> None:
+    """The API spells it readonlyRootFilesystem; the definitions JSON is sent as written."""
+    def misspell(inputs: dict[str, Any]) -> None:
+        inputs["containerDefinitions"] = inputs["containerDefinitions"].replace(
+            '"readonlyRootFilesystem"', '"readOnlyRootFilesystem"')
+
+    [violation] = _violations_of(_stack_run(VARIANT_BASE_STACK), TASK_DEFINITION, "", misspell)
+    assert violation.startswith("aws:ecs/taskDefinition:TaskDefinition app-task: ecs RegisterTaskDefinition: "
+                                'Unknown parameter in containerDefinitions[0]: "readOnlyRootFilesystem", '
+                                "must be one of: name, image,")
+
+
+@pytest.mark.parametrize(("health_check", "expected"), [
+    ({"interval": 301}, "HealthCheckIntervalSeconds: 301 is above the maximum 300"),
+    ({"interval": 4, "timeout": 2},
+     "Invalid value for parameter HealthCheckIntervalSeconds, value: 4, valid min value: 5"),
+    ({"healthyThreshold": 11}, "HealthyThresholdCount: 11 is above the maximum 10"),
+    ({"timeout": 10}, "HealthCheckTimeoutSeconds: 10 must be less than HealthCheckIntervalSeconds 10"),
+])
+def test_an_out_of_range_target_group_health_check_is_caught(health_check: dict[str, int], expected: str) -> None:
+    def change(inputs: dict[str, Any]) -> None:
+        inputs["healthCheck"].update(health_check)
+
+    assert _violations_of(_stack_run(VARIANT_BASE_STACK), TARGET_GROUP, "-blue", change) == [
+        f"aws:lb/targetGroup:TargetGroup app-blue: elbv2 CreateTargetGroup: {expected}"]
+
+
+@pytest.mark.parametrize(("type_", "name", "change", "expected"), [
+    (TARGET_GROUP, "-green", lambda inputs: inputs.update(deregistrationDelay=3601),
+     "elbv2 ModifyTargetGroupAttributes: Attributes deregistration_delay.timeout_seconds: '3601' is not 0-3600"),
+    (TARGET_GROUP, "-green", lambda inputs: inputs.update(name="ecs-bluegreen-production-green-tg"),
+     "elbv2 CreateTargetGroup: Name: 'ecs-bluegreen-production-green-tg': at most 32 letters, digits or hyphens, "
+     "no hyphen first or last, not internal-..."),
+    ("aws:cloudwatch/logGroup:LogGroup", "", lambda inputs: inputs.update(retentionInDays=10),
+     "logs PutRetentionPolicy: retentionInDays: 10 is not one of [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, "
+     "365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]"),
+    ("aws:ecr/repository:Repository", "", lambda inputs: inputs.update(name="App"),
+     "ecr CreateRepository: repositoryName: 'App' does not match the pattern "
+     r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"),
+    (SERVICE, "", lambda inputs: inputs.update(assignPublicIp=True),
+     'ecs CreateService: Unknown parameter in input: "assignPublicIp", must be one of: cluster, serviceName,'),
+])
+def test_documented_and_model_constraints_are_caught(type_: str, name: str, change: Callable[[dict[str, Any]], None],
+                                                      expected: str) -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    [violation] = _violations_of(run, type_, name, change)
+    assert violation.startswith(f"{type_} {run.one(type_, name).name}: {expected}")
+
+
+def test_an_alarm_period_that_is_not_a_multiple_of_a_minute_is_caught() -> None:
+    [violation] = _violations_of(_variant_run("safety-nets"), ALARM, "blue-target-5xx",
+                                 lambda inputs: inputs.update(period=90))
+    assert violation.endswith("cloudwatch PutMetricAlarm: Period: 90: allowed are 10, 20, 30 or a multiple of 60")
+
+
+def test_a_resource_type_without_a_translation_fails_rather_than_being_skipped() -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    unknown = replace(run.one(EGRESS, "alb-out-tasks"), type="aws:ec2/eip:Eip", name="app-eip")
+    assert resource_violations(unknown, run) == ["aws:ec2/eip:Eip app-eip: no translation into AWS API requests"]
+
+
+def test_components_providers_and_other_packages_send_no_aws_requests() -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    skipped = {resource.type for resource in run.resources if not sends_aws_requests(resource)}
+    assert skipped == {"pulumi:providers:aws", "awsx:ec2:Vpc", "docker:index/image:Image",
+                       *(resource.type for resource in run.resources if resource.type.startswith("ecs-bluegreen:"))}
+
+
+def test_the_provider_default_tags_reach_every_create_request() -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    [create] = requests_for(run.one("aws:ecs/cluster:Cluster"), run)
+    assert {"key": "stack", "value": VARIANT_BASE_STACK} in create.params["tags"]
