@@ -90,6 +90,10 @@ _RENAMES: dict[tuple[str, str], dict[str, str]] = {
                                  "queryString": "QueryStringConfig", "sourceIp": "SourceIpConfig"},
     ("route53", "AliasTarget"): {"name": "DNSName", "zoneId": "HostedZoneId"},
     ("events", "InputTransformer"): {"inputPaths": "InputPathsMap"},
+    ("events", "Target"): {"ecsTarget": "EcsParameters", "sqsTarget": "SqsParameters", "httpTarget": "HttpParameters",
+                           "kinesisTarget": "KinesisParameters", "batchTarget": "BatchParameters",
+                           "runCommandTargets": "RunCommandParameters", "redshiftTarget": "RedshiftDataParameters",
+                           "sagemakerPipelineTarget": "SageMakerPipelineParameters", "appsyncTarget": "AppSyncParameters"},
     ("ecs", "CreateServiceRequest"): {"orderedPlacementStrategies": "placementStrategy", "iamRole": "role"},
 }
 
@@ -565,10 +569,44 @@ def _alarm_period(value: Any) -> str | None:
     return None if value in (10, 20, 30) or value % 60 == 0 else f"{value!r}: allowed are 10, 20, 30 or a multiple of 60"
 
 
+def _between(low: float, high: float, step: float | None = None) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        on_step = step is None or abs(round(value / step) * step - value) < 1e-9
+        if low <= value <= high and on_step:
+            return None
+        return f"{value!r}: allowed are {low} to {high}" + (f" in steps of {step}" if step else "")
+    return check
+
+
+def _at_most(maximum: int) -> Callable[[Any], str | None]:
+    return lambda value: None if len(str(value)) <= maximum else f"{value!r}: at most {maximum} characters"
+
+
+def _alb_matcher(value: Any) -> str | None:
+    """ALB success codes: "200", "200,202" or "200-299", each from 200 to 499."""
+    codes = re.split(r"[,-]", str(value))
+    if all(code.isdigit() and 200 <= int(code) <= 499 for code in codes):
+        return None
+    return f"{value!r}: allowed are HTTP codes from 200 to 499, as 200, 200,202 or 200-299"
+
+
+def _tag_key(value: Any) -> str | None:
+    return f"{value!r}: may not begin with aws:" if str(value).startswith("aws:") else \
+        (None if len(str(value)) <= 127 else f"{value!r}: at most 127 characters")
+
+
+def _ascii_dimension(value: Any) -> str | None:
+    text = str(value)
+    if text.isascii() and text.isprintable() and text.strip() and not text.startswith(":"):
+        return None
+    return f"{value!r}: printable ASCII with a non-space character, not starting with ':'"
+
+
 _EC2_TEXT = _characters(r"a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*", "a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*", 255)
 _ECS_NAME = _characters("A-Za-z0-9_-", "letters, digits, underscores and hyphens", 255)
 
-# Constraints the models state only in their documentation, by (service, structure shape, member).
+# Constraints the models state only in their documentation, by (service, structure shape, member);
+# a rule for a list member applies to each item.
 DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
     **{("ec2", structure, "Description"): _EC2_TEXT
        for structure in ("CreateSecurityGroupRequest", "IpRange", "Ipv6Range", "PrefixListId", "UserIdGroupPair")},
@@ -587,6 +625,26 @@ DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
     ("lambda", "CreateFunctionRequest", "FunctionName"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 64),
     ("sns", "CreateTopicInput", "Name"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 256),
     ("cloudwatch", "PutDashboardInput", "DashboardName"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 255),
+    ("cloudwatch", "Dimension", "Name"): _ascii_dimension,
+    ("cloudwatch", "Dimension", "Value"): _ascii_dimension,
+    ("ec2", "Tag", "Key"): _tag_key,
+    ("ecs", "Volume", "name"): _ECS_NAME,
+    ("ecs", "PortMapping", "name"): lambda value: None if re.fullmatch(r"[a-z0-9_][a-z0-9_-]{0,63}", str(value)) else
+        f"{value!r}: at most 64 lowercase letters, digits, _ and -, not starting with -",
+    ("ecs", "ContainerDefinition", "stopTimeout"): _between(0, 120),  # Fargate's maximum; every task here is Fargate
+    ("ecs", "HealthCheck", "interval"): _between(5, 300),
+    ("ecs", "HealthCheck", "timeout"): _between(2, 60),
+    ("ecs", "HealthCheck", "retries"): _between(1, 10),
+    ("ecs", "HealthCheck", "startPeriod"): _between(0, 300),
+    ("ecs", "LinearConfiguration", "stepPercent"): _between(3.0, 100.0, 0.1),
+    ("ecs", "LinearConfiguration", "stepBakeTimeInMinutes"): _between(0, 1440),
+    ("ecs", "CanaryConfiguration", "canaryPercent"): _between(0.1, 100.0, 0.1),
+    ("ecs", "CanaryConfiguration", "canaryBakeTimeInMinutes"): _between(0, 1440),
+    ("elbv2", "TargetGroupTuple", "Weight"): _between(0, 999),
+    ("elbv2", "Matcher", "HttpCode"): _alb_matcher,
+    ("elbv2", "HttpHeaderConditionConfig", "HttpHeaderName"): _at_most(40),
+    ("elbv2", "HttpHeaderConditionConfig", "Values"): _at_most(128),
+    ("elbv2", "PathPatternConditionConfig", "Values"): _at_most(128),
 }
 
 
@@ -617,7 +675,8 @@ def check(call: ApiCall) -> list[str]:
     problems = [str(line) for line in report.generate_report().splitlines()] if report.has_errors() else []
     for path, value, member_shape, owner in _walk(call.params, shape):
         rule = DOCUMENTED_RULES.get((call.service, *owner)) if owner else None
-        problem = _model_constraints(value, member_shape) or (rule(value) if rule else None)
+        documented = rule(value) if rule and not isinstance(value, (list, dict)) else None
+        problem = _model_constraints(value, member_shape) or documented
         if problem:
             problems.append(f"{path}: {problem}")
     problems += OPERATION_RULES.get((call.service, call.operation), lambda _: [])(call.params)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -185,3 +186,80 @@ def test_the_provider_default_tags_reach_every_create_request() -> None:
     run = _stack_run(VARIANT_BASE_STACK)
     [create] = requests_for(run.one("aws:ecs/cluster:Cluster"), run)
     assert {"key": "stack", "value": VARIANT_BASE_STACK} in create.params["tags"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda task: task["containerDefinitions"][0]["healthCheck"].update(interval=301),
+     "containerDefinitions[0].healthCheck.interval: 301: allowed are 5 to 300"),
+    (lambda task: task["containerDefinitions"][0].update(stopTimeout=121),
+     "containerDefinitions[0].stopTimeout: 121: allowed are 0 to 120"),
+    (lambda task: task["containerDefinitions"][0]["portMappings"][0].update(name="Flask-8080"),
+     "containerDefinitions[0].portMappings[0].name: 'Flask-8080': at most 64 lowercase letters, digits, _ and -"),
+    (lambda task: task.update(tags={"team": "blue!green"}),
+     r"tags[3].value: 'blue!green' does not match the pattern ([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"),
+])
+def test_documented_container_and_tag_constraints_are_caught(change: Callable[[dict[str, Any]], None],
+                                                             expected: str) -> None:
+    """The prod stack's container has a health check. Each case also tags the task `café`: a letter outside
+    ASCII is a valid tag character (the pattern's \\p{L}), so each case reports one violation only."""
+    run = _stack_run("prod")
+
+    def mutate(inputs: dict[str, Any]) -> None:
+        task = {**inputs, "containerDefinitions": json.loads(inputs["containerDefinitions"]), "tags": {"team": "café"}}
+        change(task)
+        inputs.update(task, containerDefinitions=json.dumps(task["containerDefinitions"]))
+
+    [violation] = _violations_of(run, TASK_DEFINITION, "", mutate)
+    assert violation.startswith(f"aws:ecs/taskDefinition:TaskDefinition app-task: ecs RegisterTaskDefinition: {expected}")
+
+
+# Resources of the notifications and dashboard components (arriving with another branch), as they register them.
+_TOPIC_ARN = "arn:aws:sns:ap-northeast-1:123456789012:topic/notifications-topic"
+_EVENT_PATTERN = json.dumps({"source": ["aws.ecs"], "detail-type": ["ECS Deployment State Change"]})
+_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+    "Resource": _TOPIC_ARN}]})
+OBSERVABILITY_RESOURCES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
+    ("aws:sns/topic:Topic", {"displayName": "ECS deployments"},
+     "sns CreateTopic", {"Name": "notifications-a1b2c3d", "Attributes": {"DisplayName": "ECS deployments"}}),
+    ("aws:sns/topicPolicy:TopicPolicy", {"arn": _TOPIC_ARN, "policy": _POLICY},
+     "sns SetTopicAttributes", {"TopicArn": _TOPIC_ARN, "AttributeName": "Policy", "AttributeValue": _POLICY}),
+    ("aws:sns/topicSubscription:TopicSubscription",
+     {"topic": _TOPIC_ARN, "protocol": "email", "endpoint": "ops@example.com"},
+     "sns Subscribe", {"TopicArn": _TOPIC_ARN, "Protocol": "email", "Endpoint": "ops@example.com",
+                       "ReturnSubscriptionArn": True}),
+    ("aws:cloudwatch/eventRule:EventRule",
+     {"description": "This service's ECS deployment state changes", "eventPattern": _EVENT_PATTERN},
+     "events PutRule", {"Name": "notifications-a1b2c3d", "Description": "This service's ECS deployment state changes",
+                        "EventPattern": _EVENT_PATTERN}),
+    ("aws:cloudwatch/eventTarget:EventTarget",
+     {"rule": "notifications-rule", "arn": _TOPIC_ARN,
+      "inputTransformer": {"inputPaths": {"event": "$.detail.eventName"}, "inputTemplate": '"<event>"'}},
+     "events PutTargets", {"Rule": "notifications-rule", "Targets": [{
+         "Id": "notifications-a1b2c3d", "Arn": _TOPIC_ARN,
+         "InputTransformer": {"InputPathsMap": {"event": "$.detail.eventName"}, "InputTemplate": '"<event>"'}}]}),
+    ("aws:cloudwatch/dashboard:Dashboard",
+     {"dashboardName": "ecs-bluegreen-dev-rollout", "dashboardBody": json.dumps({"widgets": []})},
+     "cloudwatch PutDashboard", {"DashboardName": "ecs-bluegreen-dev-rollout",
+                                 "DashboardBody": json.dumps({"widgets": []})}),
+]
+
+
+@pytest.mark.parametrize(("type_", "inputs", "operation", "expected"), OBSERVABILITY_RESOURCES,
+                         ids=[type_ for type_, *_ in OBSERVABILITY_RESOURCES])
+def test_notification_and_dashboard_resources_translate_into_valid_requests(
+        type_: str, inputs: dict[str, Any], operation: str, expected: dict[str, Any]) -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    resource = replace(run.one("aws:ecs/cluster:Cluster"), type=type_, name="notifications", inputs=inputs)
+    [call] = requests_for(resource, run)
+    assert str(call) == operation
+    assert {key: value for key, value in call.params.items() if key != "Tags"} == expected
+    assert resource_violations(resource, run) == []
+
+
+def test_a_misspelled_event_rule_state_is_caught() -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    rule = replace(run.one("aws:ecs/cluster:Cluster"), type="aws:cloudwatch/eventRule:EventRule", name="rule",
+                   inputs={"eventPattern": _EVENT_PATTERN, "state": "ENABLE"})
+    [violation] = resource_violations(rule, run)
+    assert violation.startswith("aws:cloudwatch/eventRule:EventRule rule: events PutRule: State: 'ENABLE' is not one of")
