@@ -661,10 +661,44 @@ def _target_group_attribute_rules(params: dict[str, Any]) -> list[str]:
             and not (str(item.get("Value")).isdigit() and 0 <= int(item["Value"]) <= 3600)]
 
 
+def _lifecycle_hook_rules(index: int, hook: dict[str, Any]) -> list[str]:
+    where = f"deploymentConfiguration.lifecycleHooks[{index}]"
+    if hook.get("targetType", "AWS_LAMBDA") == "AWS_LAMBDA":
+        return [f"{where}: an AWS_LAMBDA hook needs {member}" for member in ("hookTargetArn", "roleArn")
+                if member not in hook]
+    return [f"{where}: a PAUSE hook takes no {member}" for member in ("hookTargetArn", "hookDetails") if member in hook]
+
+
+def _service_rules(params: dict[str, Any]) -> list[str]:
+    """CreateService members that only mean something together (DeploymentConfiguration's documentation)."""
+    deployment = params.get("deploymentConfiguration", {})
+    strategy = deployment.get("strategy", "ROLLING")
+    problems = [f"deploymentConfiguration.{member}: only valid with strategy {owner}, not {strategy}"
+                for member, owner in (("linearConfiguration", "LINEAR"), ("canaryConfiguration", "CANARY"))
+                if member in deployment and strategy != owner]
+    if strategy == "BLUE_GREEN" and "bakeTimeInMinutes" not in deployment:
+        problems.append("deploymentConfiguration.bakeTimeInMinutes: required with strategy BLUE_GREEN")
+    for index, hook in enumerate(deployment.get("lifecycleHooks", [])):
+        problems += _lifecycle_hook_rules(index, hook)
+    if params.get("enableECSManagedTags") and "propagateTags" not in params:
+        problems.append("enableECSManagedTags: ECS managed tags need propagateTags")
+    if "alarms" in deployment and params.get("deploymentController", {}).get("type", "ECS") != "ECS":
+        problems.append("deploymentConfiguration.alarms: only with the ECS deployment controller")
+    return problems
+
+
+def _listener_rules(params: dict[str, Any]) -> list[str]:
+    if params.get("Protocol") in ("HTTPS", "TLS") and len(params.get("Certificates", [])) != 1:
+        return ["Certificates: an HTTPS or TLS listener takes exactly one certificate"]
+    return []
+
+
 # Documented rules that relate members of one request, by (service, operation).
 OPERATION_RULES: dict[tuple[str, str], Callable[[dict[str, Any]], list[str]]] = {
     ("elbv2", "CreateTargetGroup"): _target_group_rules,
     ("elbv2", "ModifyTargetGroupAttributes"): _target_group_attribute_rules,
+    ("elbv2", "CreateListener"): _listener_rules,
+    ("ecs", "CreateService"): _service_rules,
 }
 
 

@@ -163,6 +163,28 @@ def test_documented_and_model_constraints_are_caught(type_: str, name: str, chan
     assert violation.startswith(f"{type_} {run.one(type_, name).name}: {expected}")
 
 
+def _hooks(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    return inputs["deploymentConfiguration"]["lifecycleHooks"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda inputs: inputs["deploymentConfiguration"].update(linearConfiguration={"stepPercent": 10}),
+     "deploymentConfiguration.linearConfiguration: only valid with strategy LINEAR, not BLUE_GREEN"),
+    (lambda inputs: inputs["deploymentConfiguration"].pop("bakeTimeInMinutes"),
+     "deploymentConfiguration.bakeTimeInMinutes: required with strategy BLUE_GREEN"),
+    (lambda inputs: _hooks(inputs)[0].pop("roleArn"),
+     "deploymentConfiguration.lifecycleHooks[0]: an AWS_LAMBDA hook needs roleArn"),
+    (lambda inputs: _hooks(inputs)[1].update(hookDetails="{}"),
+     "deploymentConfiguration.lifecycleHooks[1]: a PAUSE hook takes no hookDetails"),
+    (lambda inputs: inputs.pop("propagateTags"), "enableECSManagedTags: ECS managed tags need propagateTags"),
+])
+def test_service_members_that_only_work_together_are_caught(change: Callable[[dict[str, Any]], None],
+                                                             expected: str) -> None:
+    """The safety-net variant's service: a Lambda smoke-test hook, then a manual-approval PAUSE hook."""
+    assert _violations_of(_variant_run("safety-nets"), SERVICE, "", change) == [
+        f"aws:ecs/service:Service app-service: ecs CreateService: {expected}"]
+
+
 def test_an_alarm_period_that_is_not_a_multiple_of_a_minute_is_caught() -> None:
     [violation] = _violations_of(_variant_run("safety-nets"), ALARM, "blue-target-5xx",
                                  lambda inputs: inputs.update(period=90))
