@@ -554,7 +554,7 @@ def _characters(allowed: str, description: str, maximum: int) -> Callable[[Any],
         f"{value!r}: allowed are {description}, at most {maximum} characters"
 
 
-def _one_of(allowed: tuple[int, ...]) -> Callable[[Any], str | None]:
+def _one_of(allowed: tuple[object, ...]) -> Callable[[Any], str | None]:
     return lambda value: None if value in allowed else f"{value!r} is not one of {list(allowed)}"
 
 
@@ -625,6 +625,7 @@ DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
     ("lambda", "CreateFunctionRequest", "FunctionName"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 64),
     ("sns", "CreateTopicInput", "Name"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 256),
     ("cloudwatch", "PutDashboardInput", "DashboardName"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 255),
+    ("cloudwatch", "PutMetricAlarmInput", "TreatMissingData"): _one_of(("breaching", "notBreaching", "ignore", "missing")),
     ("cloudwatch", "Dimension", "Name"): _ascii_dimension,
     ("cloudwatch", "Dimension", "Value"): _ascii_dimension,
     ("ec2", "Tag", "Key"): _tag_key,
@@ -687,6 +688,23 @@ def _service_rules(params: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _task_definition_rules(params: dict[str, Any]) -> list[str]:
+    if "FARGATE" not in params.get("requiresCompatibilities", []):
+        return []
+    problems = [f"{member}: required for Fargate" for member in ("cpu", "memory") if member not in params]
+    if params.get("networkMode") != "awsvpc":
+        problems.append(f"networkMode: {params.get('networkMode')!r}: Fargate requires awsvpc")
+    return problems
+
+
+def _alarm_rules(params: dict[str, Any]) -> list[str]:
+    """M out of N: the datapoints that must breach cannot outnumber the periods evaluated."""
+    datapoints, periods = params.get("DatapointsToAlarm"), params.get("EvaluationPeriods")
+    if datapoints is not None and periods is not None and datapoints > periods:
+        return [f"DatapointsToAlarm: {datapoints} must not exceed EvaluationPeriods {periods}"]
+    return []
+
+
 def _listener_rules(params: dict[str, Any]) -> list[str]:
     if params.get("Protocol") in ("HTTPS", "TLS") and len(params.get("Certificates", [])) != 1:
         return ["Certificates: an HTTPS or TLS listener takes exactly one certificate"]
@@ -699,6 +717,8 @@ OPERATION_RULES: dict[tuple[str, str], Callable[[dict[str, Any]], list[str]]] = 
     ("elbv2", "ModifyTargetGroupAttributes"): _target_group_attribute_rules,
     ("elbv2", "CreateListener"): _listener_rules,
     ("ecs", "CreateService"): _service_rules,
+    ("ecs", "RegisterTaskDefinition"): _task_definition_rules,
+    ("cloudwatch", "PutMetricAlarm"): _alarm_rules,
 }
 
 

@@ -185,10 +185,25 @@ def test_service_members_that_only_work_together_are_caught(change: Callable[[di
         f"aws:ecs/service:Service app-service: ecs CreateService: {expected}"]
 
 
-def test_an_alarm_period_that_is_not_a_multiple_of_a_minute_is_caught() -> None:
-    [violation] = _violations_of(_variant_run("safety-nets"), ALARM, "blue-target-5xx",
-                                 lambda inputs: inputs.update(period=90))
-    assert violation.endswith("cloudwatch PutMetricAlarm: Period: 90: allowed are 10, 20, 30 or a multiple of 60")
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda inputs: inputs.update(period=90), "Period: 90: allowed are 10, 20, 30 or a multiple of 60"),
+    (lambda inputs: inputs.update(treatMissingData="notbreaching"),
+     "TreatMissingData: 'notbreaching' is not one of ['breaching', 'notBreaching', 'ignore', 'missing']"),
+    (lambda inputs: inputs.update(datapointsToAlarm=3), "DatapointsToAlarm: 3 must not exceed EvaluationPeriods 2"),
+])
+def test_an_alarm_aws_would_reject_is_caught(change: Callable[[dict[str, Any]], None], expected: str) -> None:
+    assert _violations_of(_variant_run("safety-nets"), ALARM, "blue-target-5xx", change) == [
+        f"{ALARM} rollback-blue-target-5xx: cloudwatch PutMetricAlarm: {expected}"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda inputs: inputs.update(networkMode="bridge"), "networkMode: 'bridge': Fargate requires awsvpc"),
+    (lambda inputs: inputs.pop("memory"), "memory: required for Fargate"),
+])
+def test_a_fargate_task_definition_aws_would_reject_is_caught(change: Callable[[dict[str, Any]], None],
+                                                              expected: str) -> None:
+    assert _violations_of(_stack_run(VARIANT_BASE_STACK), TASK_DEFINITION, "", change) == [
+        f"{TASK_DEFINITION} app-task: ecs RegisterTaskDefinition: {expected}"]
 
 
 def test_a_resource_type_without_a_translation_fails_rather_than_being_skipped() -> None:
