@@ -21,7 +21,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import botocore.session
@@ -191,6 +191,9 @@ class _Resource:
             return str(self.inputs["namePrefix"]) + _PREFIX_SUFFIX
         return self.registered.name + _AUTONAME_SUFFIX
 
+    def with_inputs(self, inputs: dict[str, Any]) -> _Resource:
+        return replace(self, inputs=inputs)
+
     def call(self, service: str, operation: str, fields: dict[str, Any]) -> ApiCall:
         return ApiCall(service, operation, _shaped(service, fields, _input_shape(service, operation)))
 
@@ -216,9 +219,12 @@ class _Resource:
 
 
 def _text(value: Any) -> str:
-    """A value as the string an attributes map takes (JSON booleans are lower case)."""
-    return json.dumps(value) if isinstance(value, bool) else str(int(value) if isinstance(value, float)
-                                                                   and value.is_integer() else value)
+    """A value as the string an attributes map takes: true/false, 30 rather than 30.0."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +248,7 @@ def _security_group_rule(operation: str) -> Translation:
                 peer = {peer_member: fields.pop(key)} | ({"Description": description} if description else {})
                 permission[peer_list] = [peer]
         fields["IpPermissions"] = [permission]
-        return [_Resource(resource.registered, fields, resource.default_tags).create(
+        return [resource.with_inputs(fields).create(
             "ec2", operation, moves={"securityGroupId": "GroupId"}, ec2_tag_type="security-group-rule")]
     return translate
 
@@ -271,8 +277,7 @@ def _with_attributes(resource: _Resource, table: dict[str, str], create: Callabl
     inputs = {key: value for key, value in resource.inputs.items() if key not in table}
     attributes = [{"Key": table[key], "Value": _text(value)} for key, value in resource.inputs.items()
                   if key in table]
-    created = create(_Resource(resource.registered, inputs, resource.default_tags))
-    calls = [created]
+    calls = [create(resource.with_inputs(inputs))]
     if attributes:
         calls.append(resource.call("elbv2", modify, {arn_member: resource.registered.state.get("arn", ""),
                                                      "Attributes": attributes}))
@@ -290,7 +295,7 @@ def _load_balancer(resource: _Resource) -> list[ApiCall]:
     inputs = dict(resource.inputs)
     if "internal" in inputs:
         inputs["scheme"] = "internal" if inputs.pop("internal") else "internet-facing"
-    return _with_attributes(_Resource(resource.registered, inputs, resource.default_tags), _LOAD_BALANCER_ATTRIBUTES,
+    return _with_attributes(resource.with_inputs(inputs), _LOAD_BALANCER_ATTRIBUTES,
                             lambda r: r.create("elbv2", "CreateLoadBalancer", name="Name",
                                                moves={"loadBalancerType": "Type"}),
                             "ModifyLoadBalancerAttributes", "LoadBalancerArn")
@@ -300,7 +305,7 @@ def _listener(resource: _Resource) -> list[ApiCall]:
     inputs = dict(resource.inputs)
     if "certificateArn" in inputs:
         inputs["certificates"] = [{"certificateArn": inputs.pop("certificateArn")}]
-    return [_Resource(resource.registered, inputs, resource.default_tags).create("elbv2", "CreateListener")]
+    return [resource.with_inputs(inputs).create("elbv2", "CreateListener")]
 
 
 def _listener_rule(resource: _Resource) -> list[ApiCall]:
@@ -310,14 +315,14 @@ def _listener_rule(resource: _Resource) -> list[ApiCall]:
     inputs = copy.deepcopy(resource.inputs)
     for condition in inputs.get("conditions", []):
         condition["field"] = next((fields[key] for key in condition if key in fields), None)
-    return [_Resource(resource.registered, inputs, resource.default_tags).create("elbv2", "CreateRule")]
+    return [resource.with_inputs(inputs).create("elbv2", "CreateRule")]
 
 
 def _task_definition(resource: _Resource) -> list[ApiCall]:
     """The container definitions are JSON the provider sends as is: checked member by member."""
     inputs = dict(resource.inputs)
     containers = json.loads(inputs.pop("containerDefinitions"))
-    call = _Resource(resource.registered, inputs, resource.default_tags).create(
+    call = resource.with_inputs(inputs).create(
         "ecs", "RegisterTaskDefinition", drop=("skipDestroy", "trackLatest"))
     call.params["containerDefinitions"] = containers
     return [call]
@@ -329,7 +334,7 @@ def _service(resource: _Resource) -> list[ApiCall]:
     network = inputs.get("networkConfiguration", {})
     if "assignPublicIp" in network:
         network["assignPublicIp"] = "ENABLED" if network["assignPublicIp"] else "DISABLED"
-    return [_Resource(resource.registered, inputs, resource.default_tags).create(
+    return [resource.with_inputs(inputs).create(
         "ecs", "CreateService", name="serviceName",
         moves={"deploymentCircuitBreaker": "deploymentConfiguration.deploymentCircuitBreaker",
                "alarms": "deploymentConfiguration.alarms",
@@ -341,7 +346,7 @@ def _service(resource: _Resource) -> list[ApiCall]:
 
 def _log_group(resource: _Resource) -> list[ApiCall]:
     inputs = {key: value for key, value in resource.inputs.items() if key != "retentionInDays"}
-    create = _Resource(resource.registered, inputs, resource.default_tags).create(
+    create = resource.with_inputs(inputs).create(
         "logs", "CreateLogGroup", name="logGroupName", drop=("skipDestroy",))
     calls = [create]
     if "retentionInDays" in resource.inputs:
@@ -385,7 +390,7 @@ def _as_attributes(inputs: dict[str, Any], names: tuple[str, ...]) -> dict[str, 
 
 def _topic(resource: _Resource) -> list[ApiCall]:
     inputs = _as_attributes(dict(resource.inputs), _SNS_TOPIC_ATTRIBUTES)
-    return [_Resource(resource.registered, inputs, resource.default_tags).create("sns", "CreateTopic", name="Name")]
+    return [resource.with_inputs(inputs).create("sns", "CreateTopic", name="Name")]
 
 
 def _topic_subscription(resource: _Resource) -> list[ApiCall]:
@@ -406,7 +411,7 @@ def _event_rule(resource: _Resource) -> list[ApiCall]:
     inputs = dict(resource.inputs)
     if "isEnabled" in inputs:
         inputs["state"] = "ENABLED" if inputs.pop("isEnabled") else "DISABLED"
-    return [_Resource(resource.registered, inputs, resource.default_tags).create(
+    return [resource.with_inputs(inputs).create(
         "events", "PutRule", name="Name", drop=("forceDestroy",))]
 
 
