@@ -521,7 +521,7 @@ Owner = tuple[str, str]
 
 def _walk(value: Any, shape: Shape, path: str = "",
           owner: Owner | None = None) -> Iterator[tuple[str, Any, Shape, Owner | None]]:
-    """Every member of a request: (path, value, shape, owner)."""
+    """Every member of a request, and every map key: (path, value, shape, owner)."""
     yield path, value, shape, owner
     if _metadata(shape).get("document"):
         return
@@ -534,6 +534,7 @@ def _walk(value: Any, shape: Shape, path: str = "",
             yield from _walk(item, _item(shape), f"{path}[{index}]", owner)
     elif isinstance(shape, MapShape) and isinstance(value, dict):
         for key, item in value.items():
+            yield f"{path} (key {key!r})", key, cast(Shape, shape.key), None
             yield from _walk(item, _map_value(shape), f"{path}.{key}", owner)
 
 

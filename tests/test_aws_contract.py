@@ -300,3 +300,14 @@ def test_a_misspelled_event_rule_state_is_caught() -> None:
                    inputs={"eventPattern": _EVENT_PATTERN, "state": "ENABLE"})
     [violation] = resource_violations(rule, run)
     assert violation.startswith("aws:cloudwatch/eventRule:EventRule rule: events PutRule: State: 'ENABLE' is not one of")
+
+
+def test_a_map_key_the_model_does_not_allow_is_caught() -> None:
+    """Lambda environment variable names: a letter, then letters, digits and underscores."""
+    def hyphen(inputs: dict[str, Any]) -> None:
+        inputs["environment"]["variables"]["REQUEST-TIMEOUT"] = "5"
+
+    [violation] = _violations_of(_variant_run("safety-nets"), "aws:lambda/function:Function", "", hyphen)
+    assert violation == ("aws:lambda/function:Function smoke-test-function: lambda CreateFunction: "
+                         "Environment.Variables (key 'REQUEST-TIMEOUT'): 'REQUEST-TIMEOUT' does not match the "
+                         "pattern [a-zA-Z]([a-zA-Z0-9_])+")
