@@ -608,6 +608,52 @@ def _ascii_dimension(value: Any) -> str | None:
     return f"{value!r}: printable ASCII with a non-space character, not starting with ':'"
 
 
+_STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+                   "Condition"}
+_ACTION = re.compile(r"\*|[a-z0-9-]+:[A-Za-z0-9*?]+")
+
+
+def _statement_problems(statement: Any, kind: str) -> list[str]:
+    """One statement against the IAM JSON policy grammar (IAM User Guide) for an identity, trust or
+    resource policy; IAM answers MalformedPolicyDocument to any of these."""
+    if not isinstance(statement, dict):
+        return [f"a statement is not an object: {statement!r}"]
+    problems = [f"unknown statement element {key}" for key in statement if key not in _STATEMENT_KEYS]
+    if statement.get("Effect") not in ("Allow", "Deny"):
+        problems.append(f"Effect {statement.get('Effect')!r} is not Allow or Deny")
+    if ("Action" in statement) == ("NotAction" in statement):
+        problems.append("a statement takes exactly one of Action and NotAction")
+    actions = statement.get("Action", statement.get("NotAction", []))
+    problems += [f"action {action!r} is not service:Action" for action in
+                 ([actions] if isinstance(actions, str) else actions) if not _ACTION.fullmatch(str(action))]
+    has_principal = "Principal" in statement or "NotPrincipal" in statement
+    has_resource = "Resource" in statement or "NotResource" in statement
+    if kind == "identity" and (has_principal or not has_resource):
+        problems.append("an identity policy statement names a Resource and no Principal")
+    if kind == "trust" and (not has_principal or has_resource):
+        problems.append("a trust policy statement names a Principal and no Resource")
+    if kind == "resource" and not has_principal:
+        problems.append("a resource policy statement names a Principal")
+    return problems
+
+
+def _policy(kind: str) -> Callable[[Any], str | None]:
+    def check(text: Any) -> str | None:
+        try:
+            document = json.loads(text)
+        except (TypeError, json.JSONDecodeError):
+            return f"{text!r} is not a JSON policy document"
+        if not isinstance(document, dict) or document.get("Version") not in ("2012-10-17", "2008-10-17"):
+            return "the policy's Version must be 2012-10-17"
+        statements = document.get("Statement")
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list) or not statements:
+            return "the policy has no Statement"
+        problems = [problem for statement in statements for problem in _statement_problems(statement, kind)]
+        return "; ".join(problems) or None
+    return check
+
+
 _EC2_TEXT = _characters(r"a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*", "a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*", 255)
 _ECS_NAME = _characters("A-Za-z0-9_-", "letters, digits, underscores and hyphens", 255)
 
@@ -631,6 +677,9 @@ DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
     ("lambda", "CreateFunctionRequest", "FunctionName"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 64),
     ("sns", "CreateTopicInput", "Name"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 256),
     ("cloudwatch", "PutDashboardInput", "DashboardName"): _characters("A-Za-z0-9_-", "letters, digits, _ and -", 255),
+    ("iam", "CreateRoleRequest", "AssumeRolePolicyDocument"): _policy("trust"),
+    ("iam", "PutRolePolicyRequest", "PolicyDocument"): _policy("identity"),
+    ("ec2", "CreateVpcEndpointRequest", "PolicyDocument"): _policy("resource"),
     ("cloudwatch", "PutMetricAlarmInput", "TreatMissingData"): _one_of(("breaching", "notBreaching", "ignore", "missing")),
     ("cloudwatch", "Dimension", "Name"): _ascii_dimension,
     ("cloudwatch", "Dimension", "Value"): _ascii_dimension,
@@ -711,6 +760,11 @@ def _alarm_rules(params: dict[str, Any]) -> list[str]:
     return []
 
 
+def _topic_attribute_rules(params: dict[str, Any]) -> list[str]:
+    problem = _policy("resource")(params.get("AttributeValue")) if params.get("AttributeName") == "Policy" else None
+    return [f"AttributeValue: {problem}"] if problem else []
+
+
 def _listener_rules(params: dict[str, Any]) -> list[str]:
     if params.get("Protocol") in ("HTTPS", "TLS") and len(params.get("Certificates", [])) != 1:
         return ["Certificates: an HTTPS or TLS listener takes exactly one certificate"]
@@ -725,6 +779,7 @@ OPERATION_RULES: dict[tuple[str, str], Callable[[dict[str, Any]], list[str]]] = 
     ("ecs", "CreateService"): _service_rules,
     ("ecs", "RegisterTaskDefinition"): _task_definition_rules,
     ("cloudwatch", "PutMetricAlarm"): _alarm_rules,
+    ("sns", "SetTopicAttributes"): _topic_attribute_rules,
 }
 
 

@@ -311,3 +311,41 @@ def test_a_map_key_the_model_does_not_allow_is_caught() -> None:
     assert violation == ("aws:lambda/function:Function smoke-test-function: lambda CreateFunction: "
                          "Environment.Variables (key 'REQUEST-TIMEOUT'): 'REQUEST-TIMEOUT' does not match the "
                          "pattern [a-zA-Z]([a-zA-Z0-9_])+")
+
+
+def _statement(policy_input: str, change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Changes the first statement of the JSON policy in input `policy_input`."""
+    def mutate(inputs: dict[str, Any]) -> None:
+        document = json.loads(inputs[policy_input])
+        change(document["Statement"][0])
+        inputs[policy_input] = json.dumps(document)
+    return mutate
+
+
+@pytest.mark.parametrize(("type_", "name", "change", "expected"), [
+    ("aws:iam/rolePolicy:RolePolicy", "function-logs",
+     _statement("policy", lambda statement: statement.update(Principal={"Service": "lambda.amazonaws.com"})),
+     "iam PutRolePolicy: PolicyDocument: an identity policy statement names a Resource and no Principal"),
+    ("aws:iam/rolePolicy:RolePolicy", "function-logs",
+     _statement("policy", lambda statement: statement.update(Action=["logs.PutLogEvents"])),
+     "iam PutRolePolicy: PolicyDocument: action 'logs.PutLogEvents' is not service:Action"),
+    ("aws:iam/role:Role", "invoke-role",
+     _statement("assumeRolePolicy", lambda statement: statement.update(Resource="*")),
+     "iam CreateRole: AssumeRolePolicyDocument: a trust policy statement names a Principal and no Resource"),
+    ("aws:iam/role:Role", "invoke-role", _statement("assumeRolePolicy", lambda statement: statement.update(
+        Effect="allow")), "iam CreateRole: AssumeRolePolicyDocument: Effect 'allow' is not Allow or Deny"),
+])
+def test_a_policy_iam_would_call_malformed_is_caught(type_: str, name: str, change: Callable[[dict[str, Any]], None],
+                                                    expected: str) -> None:
+    run = _variant_run("safety-nets")
+    assert _violations_of(run, type_, name, change) == [f"{type_} {run.one(type_, name).name}: {expected}"]
+
+
+def test_a_topic_policy_without_a_principal_is_caught() -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    statement = {"Effect": "Allow", "Action": "sns:Publish", "Resource": _TOPIC_ARN}
+    policy = replace(run.one("aws:ecs/cluster:Cluster"), type="aws:sns/topicPolicy:TopicPolicy", name="policy",
+                     inputs={"arn": _TOPIC_ARN, "policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})})
+    assert resource_violations(policy, run) == [
+        "aws:sns/topicPolicy:TopicPolicy policy: sns SetTopicAttributes: "
+        "AttributeValue: a resource policy statement names a Principal"]
