@@ -608,6 +608,24 @@ def _ascii_dimension(value: Any) -> str | None:
     return f"{value!r}: printable ASCII with a non-space character, not starting with ':'"
 
 
+def _json_object(text: Any) -> dict[str, Any] | None:
+    try:
+        document = json.loads(text)
+    except (TypeError, json.JSONDecodeError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _json_document(required: str | None = None) -> Callable[[Any], str | None]:
+    """A member the API takes as a JSON object (with `required` in it)."""
+    def check(text: Any) -> str | None:
+        document = _json_object(text)
+        if document and (required is None or required in document):
+            return None
+        return f"{str(text)[:60]!r}: a JSON object" + (f" with {required}" if required else "") + " is required"
+    return check
+
+
 _STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
                    "Condition"}
 _ACTION = re.compile(r"\*|[a-z0-9-]+:[A-Za-z0-9*?]+")
@@ -639,11 +657,10 @@ def _statement_problems(statement: Any, kind: str) -> list[str]:
 
 def _policy(kind: str) -> Callable[[Any], str | None]:
     def check(text: Any) -> str | None:
-        try:
-            document = json.loads(text)
-        except (TypeError, json.JSONDecodeError):
+        document = _json_object(text)
+        if document is None:
             return f"{text!r} is not a JSON policy document"
-        if not isinstance(document, dict) or document.get("Version") not in ("2012-10-17", "2008-10-17"):
+        if document.get("Version") not in ("2012-10-17", "2008-10-17"):
             return "the policy's Version must be 2012-10-17"
         statements = document.get("Statement")
         statements = [statements] if isinstance(statements, dict) else statements
@@ -652,6 +669,39 @@ def _policy(kind: str) -> Callable[[Any], str | None]:
         problems = [problem for statement in statements for problem in _statement_problems(statement, kind)]
         return "; ".join(problems) or None
     return check
+
+
+def _lifecycle_rule_problems(rule: dict[str, Any], last_priority: int) -> list[str]:
+    """One ECR lifecycle rule (ECR User Guide, lifecycle policy properties)."""
+    selection, priority = rule.get("selection", {}), rule.get("rulePriority")
+    problems = [] if isinstance(priority, int) and priority >= 1 else [f"rulePriority {priority!r} is not 1 or more"]
+    if selection.get("tagStatus") not in ("tagged", "untagged", "any"):
+        problems.append(f"tagStatus {selection.get('tagStatus')!r} is not tagged, untagged or any")
+    if selection.get("tagStatus") == "tagged" and not (selection.get("tagPrefixList") or selection.get("tagPatternList")):
+        problems.append("a tagged rule needs tagPrefixList or tagPatternList")
+    if selection.get("tagStatus") == "any" and priority != last_priority:
+        problems.append("a tagStatus any rule must have the highest rulePriority")
+    counts = {"imageCountMoreThan": False, "sinceImagePushed": True}  # -> whether countUnit (days) is needed
+    if selection.get("countType") not in counts:
+        problems.append(f"countType {selection.get('countType')!r} is not one of {list(counts)}")
+    elif counts[selection["countType"]] != ("countUnit" in selection):
+        problems.append("countUnit goes with sinceImagePushed, and only with it")
+    if not (isinstance(selection.get("countNumber"), int) and selection["countNumber"] >= 1):
+        problems.append(f"countNumber {selection.get('countNumber')!r} is not 1 or more")
+    if rule.get("action", {}).get("type") != "expire":
+        problems.append("the action type must be expire")
+    return problems
+
+
+def _lifecycle_policy(text: Any) -> str | None:
+    rules = (_json_object(text) or {}).get("rules")
+    if not isinstance(rules, list) or not rules:
+        return "a lifecycle policy is a JSON object with a list of rules"
+    priorities = [rule.get("rulePriority") for rule in rules]
+    last = max((p for p in priorities if isinstance(p, int)), default=0)
+    problems = [] if len(set(priorities)) == len(priorities) else ["rulePriority values must be unique"]
+    problems += [problem for rule in rules for problem in _lifecycle_rule_problems(rule, last)]
+    return "; ".join(problems) or None
 
 
 _EC2_TEXT = _characters(r"a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*", "a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*", 255)
@@ -680,6 +730,9 @@ DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
     ("iam", "CreateRoleRequest", "AssumeRolePolicyDocument"): _policy("trust"),
     ("iam", "PutRolePolicyRequest", "PolicyDocument"): _policy("identity"),
     ("ec2", "CreateVpcEndpointRequest", "PolicyDocument"): _policy("resource"),
+    ("ecr", "PutLifecyclePolicyRequest", "lifecyclePolicyText"): _lifecycle_policy,
+    ("events", "PutRuleRequest", "EventPattern"): _json_document(),
+    ("cloudwatch", "PutDashboardInput", "DashboardBody"): _json_document("widgets"),
     ("cloudwatch", "PutMetricAlarmInput", "TreatMissingData"): _one_of(("breaching", "notBreaching", "ignore", "missing")),
     ("cloudwatch", "Dimension", "Name"): _ascii_dimension,
     ("cloudwatch", "Dimension", "Value"): _ascii_dimension,

@@ -349,3 +349,38 @@ def test_a_topic_policy_without_a_principal_is_caught() -> None:
     assert resource_violations(policy, run) == [
         "aws:sns/topicPolicy:TopicPolicy policy: sns SetTopicAttributes: "
         "AttributeValue: a resource policy statement names a Principal"]
+
+
+def _lifecycle_rule(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def mutate(inputs: dict[str, Any]) -> None:
+        policy = json.loads(inputs["policy"])
+        change(policy["rules"][0])
+        inputs["policy"] = json.dumps(policy)
+    return mutate
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda rule: rule["selection"].update(countType="imageCountGreaterThan"),
+     "countType 'imageCountGreaterThan' is not one of ['imageCountMoreThan', 'sinceImagePushed']"),
+    (lambda rule: rule["selection"].update(countType="sinceImagePushed"),
+     "countUnit goes with sinceImagePushed, and only with it"),
+    (lambda rule: rule["selection"].update(tagStatus="tagged"), "a tagged rule needs tagPrefixList or tagPatternList"),
+    (lambda rule: rule.update(action={"type": "delete"}), "the action type must be expire"),
+])
+def test_an_ecr_lifecycle_policy_ecr_would_reject_is_caught(change: Callable[[dict[str, Any]], None],
+                                                            expected: str) -> None:
+    lifecycle = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+    assert _violations_of(_stack_run(VARIANT_BASE_STACK), lifecycle, "", _lifecycle_rule(change)) == [
+        f"{lifecycle} app-keep-recent: ecr PutLifecyclePolicy: lifecyclePolicyText: {expected}"]
+
+
+@pytest.mark.parametrize(("type_", "inputs", "expected"), [
+    ("aws:cloudwatch/dashboard:Dashboard", {"dashboardName": "rollout", "dashboardBody": json.dumps({"start": "-PT3H"})},
+     "cloudwatch PutDashboard: DashboardBody: '{\"start\": \"-PT3H\"}': a JSON object with widgets is required"),
+    ("aws:cloudwatch/eventRule:EventRule", {"eventPattern": "[]"},
+     "events PutRule: EventPattern: '[]': a JSON object is required"),
+])
+def test_a_json_document_the_api_would_reject_is_caught(type_: str, inputs: dict[str, Any], expected: str) -> None:
+    run = _stack_run(VARIANT_BASE_STACK)
+    resource = replace(run.one("aws:ecs/cluster:Cluster"), type=type_, name="observed", inputs=inputs)
+    assert resource_violations(resource, run) == [f"{type_} observed: {expected}"]
