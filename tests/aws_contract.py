@@ -90,10 +90,11 @@ _RENAMES: dict[tuple[str, str], dict[str, str]] = {
                                  "queryString": "QueryStringConfig", "sourceIp": "SourceIpConfig"},
     ("route53", "AliasTarget"): {"name": "DNSName", "zoneId": "HostedZoneId"},
     ("events", "InputTransformer"): {"inputPaths": "InputPathsMap"},
-    ("events", "Target"): {"ecsTarget": "EcsParameters", "sqsTarget": "SqsParameters", "httpTarget": "HttpParameters",
-                           "kinesisTarget": "KinesisParameters", "batchTarget": "BatchParameters",
-                           "runCommandTargets": "RunCommandParameters", "redshiftTarget": "RedshiftDataParameters",
-                           "sagemakerPipelineTarget": "SageMakerPipelineParameters", "appsyncTarget": "AppSyncParameters"},
+    ("events", "Target"): {"ecsTarget": "EcsParameters", "sqsTarget": "SqsParameters",
+                           "httpTarget": "HttpParameters", "kinesisTarget": "KinesisParameters",
+                           "batchTarget": "BatchParameters", "runCommandTargets": "RunCommandParameters",
+                           "redshiftTarget": "RedshiftDataParameters", "appsyncTarget": "AppSyncParameters",
+                           "sagemakerPipelineTarget": "SageMakerPipelineParameters"},
     ("ecs", "CreateServiceRequest"): {"orderedPlacementStrategies": "placementStrategy", "iamRole": "role"},
 }
 
@@ -444,8 +445,8 @@ TRANSLATIONS: dict[str, Translation] = {
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/listener:Listener": _listener,
     "aws:lb/listenerRule:ListenerRule": _listener_rule,
-    "aws:lambda/function:Function": _one("lambda", "CreateFunction", name="FunctionName", moves={"code": "Code.ZipFile"},
-                                         drop=("sourceCodeHash", "skipDestroy")),
+    "aws:lambda/function:Function": _one("lambda", "CreateFunction", name="FunctionName",
+                                         moves={"code": "Code.ZipFile"}, drop=("sourceCodeHash", "skipDestroy")),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _one("cloudwatch", "PutMetricAlarm", name="AlarmName"),
     "aws:cloudwatch/dashboard:Dashboard": _one("cloudwatch", "PutDashboard"),
     "aws:cloudwatch/eventRule:EventRule": _event_rule,
@@ -483,8 +484,8 @@ def _class_body(characters: Iterator[str]) -> str:
 
 
 # Java's POSIX classes (ASCII only) as Python class bodies.
-_POSIX_CLASSES = {"ASCII": r"\x00-\x7F", "Print": r"\x20-\x7E", "Graph": r"\x21-\x7E", "Alnum": "a-zA-Z0-9", "Alpha": "a-zA-Z",
-                  "Digit": "0-9", "Upper": "A-Z", "Lower": "a-z", "Space": r" \t\n\x0B\f\r",
+_POSIX_CLASSES = {"ASCII": r"\x00-\x7F", "Print": r"\x20-\x7E", "Graph": r"\x21-\x7E", "Alnum": "a-zA-Z0-9",
+                  "Alpha": "a-zA-Z", "Digit": "0-9", "Upper": "A-Z", "Lower": "a-z", "Space": r" \t\n\x0B\f\r",
                   "Punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")}
 
 
@@ -494,7 +495,7 @@ def _surrogate_pair(match: re.Match[str]) -> str:
 
 
 @functools.cache
-def _pattern(java_pattern: str) -> re.Pattern[str]:
+def model_pattern(java_pattern: str) -> re.Pattern[str]:
     """A model's (Java) pattern in Python: `\\p{...}` classes spelled out, UTF-16 surrogate pairs as code
     points, and a `-` after a class escape inside [...] (Java reads it as a literal) escaped."""
     java_pattern = re.sub(r"\\u(D[89AB][0-9A-F]{2})\\u(D[C-F][0-9A-F]{2})", _surrogate_pair, java_pattern)
@@ -545,7 +546,7 @@ def _model_constraints(value: Any, shape: Shape) -> str | None:
         return f"{value!r} is not one of {enum}"
     pattern = _metadata(shape).get("pattern")
     # The services match the whole value (a pattern anchored or not: "Foo" fails [a-z]+).
-    if pattern and isinstance(value, str) and not _pattern(pattern).fullmatch(value):
+    if pattern and isinstance(value, str) and not model_pattern(pattern).fullmatch(value):
         return f"{value!r} does not match the pattern {pattern}"
     maximum = _metadata(shape).get("max")
     size = len(value) if isinstance(value, (str, list, dict)) else value
@@ -572,7 +573,9 @@ def _elb_name(value: Any) -> str | None:
 
 
 def _alarm_period(value: Any) -> str | None:
-    return None if value in (10, 20, 30) or value % 60 == 0 else f"{value!r}: allowed are 10, 20, 30 or a multiple of 60"
+    if value in (10, 20, 30) or value % 60 == 0:
+        return None
+    return f"{value!r}: allowed are 10, 20, 30 or a multiple of 60"
 
 
 def _between(low: float, high: float, step: float | None = None) -> Callable[[Any], str | None]:
@@ -677,7 +680,8 @@ def _lifecycle_rule_problems(rule: dict[str, Any], last_priority: int) -> list[s
     problems = [] if isinstance(priority, int) and priority >= 1 else [f"rulePriority {priority!r} is not 1 or more"]
     if selection.get("tagStatus") not in ("tagged", "untagged", "any"):
         problems.append(f"tagStatus {selection.get('tagStatus')!r} is not tagged, untagged or any")
-    if selection.get("tagStatus") == "tagged" and not (selection.get("tagPrefixList") or selection.get("tagPatternList")):
+    if selection.get("tagStatus") == "tagged" and not (selection.get("tagPrefixList")
+                                                       or selection.get("tagPatternList")):
         problems.append("a tagged rule needs tagPrefixList or tagPatternList")
     if selection.get("tagStatus") == "any" and priority != last_priority:
         problems.append("a tagStatus any rule must have the highest rulePriority")
@@ -712,8 +716,8 @@ _ECS_NAME = _characters("A-Za-z0-9_-", "letters, digits, underscores and hyphens
 DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
     **{("ec2", structure, "Description"): _EC2_TEXT
        for structure in ("CreateSecurityGroupRequest", "IpRange", "Ipv6Range", "PrefixListId", "UserIdGroupPair")},
-    ("ec2", "CreateSecurityGroupRequest", "GroupName"):
-        lambda value: "a security group name cannot start with sg-" if str(value).startswith("sg-") else _EC2_TEXT(value),
+    ("ec2", "CreateSecurityGroupRequest", "GroupName"): lambda value:
+        "a security group name cannot start with sg-" if str(value).startswith("sg-") else _EC2_TEXT(value),
     ("logs", "PutRetentionPolicyRequest", "retentionInDays"): _one_of(
         (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)),
     ("cloudwatch", "PutMetricAlarmInput", "Period"): _alarm_period,
@@ -733,7 +737,8 @@ DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
     ("ecr", "PutLifecyclePolicyRequest", "lifecyclePolicyText"): _lifecycle_policy,
     ("events", "PutRuleRequest", "EventPattern"): _json_document(),
     ("cloudwatch", "PutDashboardInput", "DashboardBody"): _json_document("widgets"),
-    ("cloudwatch", "PutMetricAlarmInput", "TreatMissingData"): _one_of(("breaching", "notBreaching", "ignore", "missing")),
+    ("cloudwatch", "PutMetricAlarmInput", "TreatMissingData"):
+        _one_of(("breaching", "notBreaching", "ignore", "missing")),
     ("cloudwatch", "Dimension", "Name"): _ascii_dimension,
     ("cloudwatch", "Dimension", "Value"): _ascii_dimension,
     ("ec2", "Tag", "Key"): _tag_key,

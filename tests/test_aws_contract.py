@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 
 from settings import PROJECT_DIR
-from tests.aws_contract import program_violations, requests_for, resource_violations, sends_aws_requests
+from tests.aws_contract import (
+    model_pattern,
+    program_violations,
+    requests_for,
+    resource_violations,
+    sends_aws_requests,
+)
 from tests.aws_types import ALARM, EGRESS, SERVICE, TARGET_GROUP, TASK_DEFINITION
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
@@ -86,7 +92,8 @@ def _mutated(resource: Registered, change: Callable[[dict[str, Any]], None]) -> 
     return replace(resource, inputs=inputs)
 
 
-def _violations_of(run: ProgramRun, type_: str, name_contains: str, change: Callable[[dict[str, Any]], None]) -> list[str]:
+def _violations_of(run: ProgramRun, type_: str, name_contains: str,
+                   change: Callable[[dict[str, Any]], None]) -> list[str]:
     resource = run.one(type_, name_contains)
     assert resource_violations(resource, run) == [], "the unchanged resource is valid"
     return resource_violations(_mutated(resource, change), run)
@@ -247,7 +254,7 @@ def test_documented_container_and_tag_constraints_are_caught(change: Callable[[d
         inputs.update(task, containerDefinitions=json.dumps(task["containerDefinitions"]))
 
     [violation] = _violations_of(run, TASK_DEFINITION, "", mutate)
-    assert violation.startswith(f"aws:ecs/taskDefinition:TaskDefinition app-task: ecs RegisterTaskDefinition: {expected}")
+    assert violation.startswith(f"{TASK_DEFINITION} app-task: ecs RegisterTaskDefinition: {expected}")
 
 
 # Resources of the notifications and dashboard components (arriving with another branch), as they register them.
@@ -299,7 +306,8 @@ def test_a_misspelled_event_rule_state_is_caught() -> None:
     rule = replace(run.one("aws:ecs/cluster:Cluster"), type="aws:cloudwatch/eventRule:EventRule", name="rule",
                    inputs={"eventPattern": _EVENT_PATTERN, "state": "ENABLE"})
     [violation] = resource_violations(rule, run)
-    assert violation.startswith("aws:cloudwatch/eventRule:EventRule rule: events PutRule: State: 'ENABLE' is not one of")
+    assert violation.startswith(
+        "aws:cloudwatch/eventRule:EventRule rule: events PutRule: State: 'ENABLE' is not one of")
 
 
 def test_a_map_key_the_model_does_not_allow_is_caught() -> None:
@@ -344,8 +352,9 @@ def test_a_policy_iam_would_call_malformed_is_caught(type_: str, name: str, chan
 def test_a_topic_policy_without_a_principal_is_caught() -> None:
     run = _stack_run(VARIANT_BASE_STACK)
     statement = {"Effect": "Allow", "Action": "sns:Publish", "Resource": _TOPIC_ARN}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     policy = replace(run.one("aws:ecs/cluster:Cluster"), type="aws:sns/topicPolicy:TopicPolicy", name="policy",
-                     inputs={"arn": _TOPIC_ARN, "policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})})
+                     inputs={"arn": _TOPIC_ARN, "policy": document})
     assert resource_violations(policy, run) == [
         "aws:sns/topicPolicy:TopicPolicy policy: sns SetTopicAttributes: "
         "AttributeValue: a resource policy statement names a Principal"]
@@ -375,7 +384,8 @@ def test_an_ecr_lifecycle_policy_ecr_would_reject_is_caught(change: Callable[[di
 
 
 @pytest.mark.parametrize(("type_", "inputs", "expected"), [
-    ("aws:cloudwatch/dashboard:Dashboard", {"dashboardName": "rollout", "dashboardBody": json.dumps({"start": "-PT3H"})},
+    ("aws:cloudwatch/dashboard:Dashboard",
+     {"dashboardName": "rollout", "dashboardBody": json.dumps({"start": "-PT3H"})},
      "cloudwatch PutDashboard: DashboardBody: '{\"start\": \"-PT3H\"}': a JSON object with widgets is required"),
     ("aws:cloudwatch/eventRule:EventRule", {"eventPattern": "[]"},
      "events PutRule: EventPattern: '[]': a JSON object is required"),
@@ -384,3 +394,14 @@ def test_a_json_document_the_api_would_reject_is_caught(type_: str, inputs: dict
     run = _stack_run(VARIANT_BASE_STACK)
     resource = replace(run.one("aws:ecs/cluster:Cluster"), type=type_, name="observed", inputs=inputs)
     assert resource_violations(resource, run) == [f"{type_} observed: {expected}"]
+
+
+@pytest.mark.parametrize(("java_pattern", "accepted", "rejected"), [
+    (r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*", "café 42", "a!b"),  # Unicode classes (ECS tags)
+    (r"\p{Print}+", "Any printable ASCII", "tab\there"),  # a POSIX class, ASCII only in Java
+    (r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF]*", "emoji \U0001F600", "bell \x07"),  # surrogate pairs
+    (r"[\w-_]*", "a-b_c", "a.b"),  # Java reads the - after \w as a literal
+])
+def test_the_models_java_patterns_mean_the_same_in_python(java_pattern: str, accepted: str, rejected: str) -> None:
+    assert model_pattern(java_pattern).fullmatch(accepted)
+    assert not model_pattern(java_pattern).fullmatch(rejected)
