@@ -861,8 +861,9 @@ def check(call: ApiCall) -> list[str]:
 
 
 def sends_aws_requests(resource: Registered) -> bool:
-    """Custom resources of the aws package; components (awsx's too), providers and other packages send none."""
-    return resource.custom and resource.type.split(":")[0] == "aws"
+    """Custom resources of an AWS package (aws, and aws-native should one appear: it then fails as
+    untranslated). Components (awsx's too), providers and other packages (docker, random) send none."""
+    return resource.custom and resource.type.split(":")[0].startswith("aws")
 
 
 def _default_tags(resource: Registered, run: ProgramRun) -> dict[str, str]:

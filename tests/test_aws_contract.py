@@ -213,10 +213,12 @@ def test_a_fargate_task_definition_aws_would_reject_is_caught(change: Callable[[
         f"{TASK_DEFINITION} app-task: ecs RegisterTaskDefinition: {expected}"]
 
 
-def test_a_resource_type_without_a_translation_fails_rather_than_being_skipped() -> None:
+@pytest.mark.parametrize("type_", ["aws:ec2/eip:Eip", "aws-native:ecs:Service"])
+def test_a_resource_type_without_a_translation_fails_rather_than_being_skipped(type_: str) -> None:
     run = _stack_run(VARIANT_BASE_STACK)
-    unknown = replace(run.one(EGRESS, "alb-out-tasks"), type="aws:ec2/eip:Eip", name="app-eip")
-    assert resource_violations(unknown, run) == ["aws:ec2/eip:Eip app-eip: no translation into AWS API requests"]
+    unknown = replace(run.one(EGRESS, "alb-out-tasks"), type=type_, name="new")
+    assert sends_aws_requests(unknown)
+    assert resource_violations(unknown, run) == [f"{type_} new: no translation into AWS API requests"]
 
 
 def test_components_providers_and_other_packages_send_no_aws_requests() -> None:
