@@ -15,7 +15,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import botocore.session
 import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from settings import PROJECT_DIR
 from tests.aws_contract import (
@@ -407,3 +411,24 @@ def test_a_json_document_the_api_would_reject_is_caught(type_: str, inputs: dict
 def test_the_models_java_patterns_mean_the_same_in_python(java_pattern: str, accepted: str, rejected: str) -> None:
     assert model_pattern(java_pattern).fullmatch(accepted)
     assert not model_pattern(java_pattern).fullmatch(rejected)
+
+
+def test_every_request_of_every_stack_is_accepted_by_a_real_botocore_client() -> None:
+    """Through botocore's own client (Stubber: validated and serialized, then answered without a network),
+    so the requests are what boto3 itself would send, not only what this module's validator accepts."""
+    session = botocore.session.get_session()
+    clients: dict[str, Any] = {}
+    sent = 0
+    for stack in STACKS:
+        run = _stack_run(stack)
+        for call in (call for resource in run.resources if sends_aws_requests(resource)
+                     for call in requests_for(resource, run)):
+            client = clients.setdefault(call.service, session.create_client(
+                call.service, region_name=run.region, aws_access_key_id="testing", aws_secret_access_key="testing"))
+            method = xform_name(call.operation)
+            with Stubber(client) as stubber, pytest.raises(ClientError, match="StubbedAnswer"):
+                # An error answer needs no output shape; the request was validated and built before it.
+                stubber.add_client_error(method, "StubbedAnswer", expected_params=call.params)
+                getattr(client, method)(**call.params)
+            sent += 1
+    assert sent > 40
