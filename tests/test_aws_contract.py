@@ -29,7 +29,32 @@ from tests.aws_contract import (
     resource_violations,
     sends_aws_requests,
 )
-from tests.aws_types import ALARM, EGRESS, SERVICE, TARGET_GROUP, TASK_DEFINITION
+from tests.aws_types import (
+    ALARM,
+    AWS_PROVIDER,
+    CLUSTER,
+    DASHBOARD,
+    DNS_RECORD,
+    ECR_LIFECYCLE_POLICY,
+    EGRESS,
+    EVENT_RULE,
+    EVENT_TARGET,
+    FUNCTION,
+    IMAGE,
+    LOG_GROUP,
+    REPOSITORY,
+    ROLE,
+    ROLE_POLICY,
+    SCALING_POLICY,
+    SERVICE,
+    TARGET_GROUP,
+    TASK_DEFINITION,
+    TOPIC,
+    TOPIC_POLICY,
+    TOPIC_SUBSCRIPTION,
+    VPC,
+    VPC_ENDPOINT,
+)
 from tests.pulumi_harness import ProgramRun, Registered, run_program
 
 STACKS = sorted(path.name.split(".")[1] for path in PROJECT_DIR.glob("Pulumi.*.yaml"))
@@ -81,9 +106,7 @@ def test_the_variants_reach_the_types_only_a_feature_registers() -> None:
     """So a type that only one feature registers (the smoke-test Lambda, the alias record) is checked."""
     checked = {resource.type for variant in VARIANTS for resource in _variant_run(variant).resources
                if sends_aws_requests(resource)}
-    for expected in ("aws:lambda/function:Function", ALARM, "aws:route53/record:Record",
-                     "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:appautoscaling/policy:Policy"):
-        assert expected in checked
+    assert {FUNCTION, ALARM, DNS_RECORD, VPC_ENDPOINT, SCALING_POLICY} <= checked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,10 +181,10 @@ def test_an_out_of_range_target_group_health_check_is_caught(health_check: dict[
     (TARGET_GROUP, "-green", lambda inputs: inputs.update(name="ecs-bluegreen-production-green-tg"),
      "elbv2 CreateTargetGroup: Name: 'ecs-bluegreen-production-green-tg': at most 32 letters, digits or hyphens, "
      "no hyphen first or last, not internal-..."),
-    ("aws:cloudwatch/logGroup:LogGroup", "", lambda inputs: inputs.update(retentionInDays=10),
+    (LOG_GROUP, "", lambda inputs: inputs.update(retentionInDays=10),
      "logs PutRetentionPolicy: retentionInDays: 10 is not one of [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, "
      "365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]"),
-    ("aws:ecr/repository:Repository", "", lambda inputs: inputs.update(name="App"),
+    (REPOSITORY, "", lambda inputs: inputs.update(name="App"),
      "ecr CreateRepository: repositoryName: 'App' does not match the pattern "
      r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"),
     (SERVICE, "", lambda inputs: inputs.update(assignPublicIp=True),
@@ -228,13 +251,13 @@ def test_a_resource_type_without_a_translation_fails_rather_than_being_skipped(t
 def test_components_providers_and_other_packages_send_no_aws_requests() -> None:
     run = _stack_run(VARIANT_BASE_STACK)
     skipped = {resource.type for resource in run.resources if not sends_aws_requests(resource)}
-    assert skipped == {"pulumi:providers:aws", "awsx:ec2:Vpc", "docker:index/image:Image",
+    assert skipped == {AWS_PROVIDER, VPC, IMAGE,
                        *(resource.type for resource in run.resources if resource.type.startswith("ecs-bluegreen:"))}
 
 
 def test_the_provider_default_tags_reach_every_create_request() -> None:
     run = _stack_run(VARIANT_BASE_STACK)
-    [create] = requests_for(run.one("aws:ecs/cluster:Cluster"), run)
+    [create] = requests_for(run.one(CLUSTER), run)
     assert {"key": "stack", "value": VARIANT_BASE_STACK} in create.params["tags"]
 
 
@@ -270,25 +293,25 @@ _POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
     "Resource": _TOPIC_ARN}]})
 OBSERVABILITY_RESOURCES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
-    ("aws:sns/topic:Topic", {"displayName": "ECS deployments"},
+    (TOPIC, {"displayName": "ECS deployments"},
      "sns CreateTopic", {"Name": "notifications-a1b2c3d", "Attributes": {"DisplayName": "ECS deployments"}}),
-    ("aws:sns/topicPolicy:TopicPolicy", {"arn": _TOPIC_ARN, "policy": _POLICY},
+    (TOPIC_POLICY, {"arn": _TOPIC_ARN, "policy": _POLICY},
      "sns SetTopicAttributes", {"TopicArn": _TOPIC_ARN, "AttributeName": "Policy", "AttributeValue": _POLICY}),
-    ("aws:sns/topicSubscription:TopicSubscription",
+    (TOPIC_SUBSCRIPTION,
      {"topic": _TOPIC_ARN, "protocol": "email", "endpoint": "ops@example.com"},
      "sns Subscribe", {"TopicArn": _TOPIC_ARN, "Protocol": "email", "Endpoint": "ops@example.com",
                        "ReturnSubscriptionArn": True}),
-    ("aws:cloudwatch/eventRule:EventRule",
+    (EVENT_RULE,
      {"description": "This service's ECS deployment state changes", "eventPattern": _EVENT_PATTERN},
      "events PutRule", {"Name": "notifications-a1b2c3d", "Description": "This service's ECS deployment state changes",
                         "EventPattern": _EVENT_PATTERN}),
-    ("aws:cloudwatch/eventTarget:EventTarget",
+    (EVENT_TARGET,
      {"rule": "notifications-rule", "arn": _TOPIC_ARN,
       "inputTransformer": {"inputPaths": {"event": "$.detail.eventName"}, "inputTemplate": '"<event>"'}},
      "events PutTargets", {"Rule": "notifications-rule", "Targets": [{
          "Id": "notifications-a1b2c3d", "Arn": _TOPIC_ARN,
          "InputTransformer": {"InputPathsMap": {"event": "$.detail.eventName"}, "InputTemplate": '"<event>"'}}]}),
-    ("aws:cloudwatch/dashboard:Dashboard",
+    (DASHBOARD,
      {"dashboardName": "ecs-bluegreen-dev-rollout", "dashboardBody": json.dumps({"widgets": []})},
      "cloudwatch PutDashboard", {"DashboardName": "ecs-bluegreen-dev-rollout",
                                  "DashboardBody": json.dumps({"widgets": []})}),
@@ -300,7 +323,7 @@ OBSERVABILITY_RESOURCES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] =
 def test_notification_and_dashboard_resources_translate_into_valid_requests(
         type_: str, inputs: dict[str, Any], operation: str, expected: dict[str, Any]) -> None:
     run = _stack_run(VARIANT_BASE_STACK)
-    resource = replace(run.one("aws:ecs/cluster:Cluster"), type=type_, name="notifications", inputs=inputs)
+    resource = replace(run.one(CLUSTER), type=type_, name="notifications", inputs=inputs)
     [call] = requests_for(resource, run)
     assert str(call) == operation
     assert {key: value for key, value in call.params.items() if key != "Tags"} == expected
@@ -309,7 +332,7 @@ def test_notification_and_dashboard_resources_translate_into_valid_requests(
 
 def test_a_misspelled_event_rule_state_is_caught() -> None:
     run = _stack_run(VARIANT_BASE_STACK)
-    rule = replace(run.one("aws:ecs/cluster:Cluster"), type="aws:cloudwatch/eventRule:EventRule", name="rule",
+    rule = replace(run.one(CLUSTER), type=EVENT_RULE, name="rule",
                    inputs={"eventPattern": _EVENT_PATTERN, "state": "ENABLE"})
     [violation] = resource_violations(rule, run)
     assert violation.startswith(
@@ -321,7 +344,7 @@ def test_a_map_key_the_model_does_not_allow_is_caught() -> None:
     def hyphen(inputs: dict[str, Any]) -> None:
         inputs["environment"]["variables"]["REQUEST-TIMEOUT"] = "5"
 
-    [violation] = _violations_of(_variant_run("safety-nets"), "aws:lambda/function:Function", "", hyphen)
+    [violation] = _violations_of(_variant_run("safety-nets"), FUNCTION, "", hyphen)
     assert violation == ("aws:lambda/function:Function smoke-test-function: lambda CreateFunction: "
                          "Environment.Variables (key 'REQUEST-TIMEOUT'): 'REQUEST-TIMEOUT' does not match the "
                          "pattern [a-zA-Z]([a-zA-Z0-9_])+")
@@ -337,16 +360,16 @@ def _statement(policy_input: str, change: Callable[[dict[str, Any]], None]) -> C
 
 
 @pytest.mark.parametrize(("type_", "name", "change", "expected"), [
-    ("aws:iam/rolePolicy:RolePolicy", "function-logs",
+    (ROLE_POLICY, "function-logs",
      _statement("policy", lambda statement: statement.update(Principal={"Service": "lambda.amazonaws.com"})),
      "iam PutRolePolicy: PolicyDocument: an identity policy statement names a Resource and no Principal"),
-    ("aws:iam/rolePolicy:RolePolicy", "function-logs",
+    (ROLE_POLICY, "function-logs",
      _statement("policy", lambda statement: statement.update(Action=["logs.PutLogEvents"])),
      "iam PutRolePolicy: PolicyDocument: action 'logs.PutLogEvents' is not service:Action"),
-    ("aws:iam/role:Role", "invoke-role",
+    (ROLE, "invoke-role",
      _statement("assumeRolePolicy", lambda statement: statement.update(Resource="*")),
      "iam CreateRole: AssumeRolePolicyDocument: a trust policy statement names a Principal and no Resource"),
-    ("aws:iam/role:Role", "invoke-role", _statement("assumeRolePolicy", lambda statement: statement.update(
+    (ROLE, "invoke-role", _statement("assumeRolePolicy", lambda statement: statement.update(
         Effect="allow")), "iam CreateRole: AssumeRolePolicyDocument: Effect 'allow' is not Allow or Deny"),
 ])
 def test_a_policy_iam_would_call_malformed_is_caught(type_: str, name: str, change: Callable[[dict[str, Any]], None],
@@ -359,7 +382,7 @@ def test_a_topic_policy_without_a_principal_is_caught() -> None:
     run = _stack_run(VARIANT_BASE_STACK)
     statement = {"Effect": "Allow", "Action": "sns:Publish", "Resource": _TOPIC_ARN}
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    policy = replace(run.one("aws:ecs/cluster:Cluster"), type="aws:sns/topicPolicy:TopicPolicy", name="policy",
+    policy = replace(run.one(CLUSTER), type=TOPIC_POLICY, name="policy",
                      inputs={"arn": _TOPIC_ARN, "policy": document})
     assert resource_violations(policy, run) == [
         "aws:sns/topicPolicy:TopicPolicy policy: sns SetTopicAttributes: "
@@ -384,21 +407,21 @@ def _lifecycle_rule(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[
 ])
 def test_an_ecr_lifecycle_policy_ecr_would_reject_is_caught(change: Callable[[dict[str, Any]], None],
                                                             expected: str) -> None:
-    lifecycle = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+    lifecycle = ECR_LIFECYCLE_POLICY
     assert _violations_of(_stack_run(VARIANT_BASE_STACK), lifecycle, "", _lifecycle_rule(change)) == [
         f"{lifecycle} app-keep-recent: ecr PutLifecyclePolicy: lifecyclePolicyText: {expected}"]
 
 
 @pytest.mark.parametrize(("type_", "inputs", "expected"), [
-    ("aws:cloudwatch/dashboard:Dashboard",
+    (DASHBOARD,
      {"dashboardName": "rollout", "dashboardBody": json.dumps({"start": "-PT3H"})},
      "cloudwatch PutDashboard: DashboardBody: '{\"start\": \"-PT3H\"}': a JSON object with widgets is required"),
-    ("aws:cloudwatch/eventRule:EventRule", {"eventPattern": "[]"},
+    (EVENT_RULE, {"eventPattern": "[]"},
      "events PutRule: EventPattern: '[]': a JSON object is required"),
 ])
 def test_a_json_document_the_api_would_reject_is_caught(type_: str, inputs: dict[str, Any], expected: str) -> None:
     run = _stack_run(VARIANT_BASE_STACK)
-    resource = replace(run.one("aws:ecs/cluster:Cluster"), type=type_, name="observed", inputs=inputs)
+    resource = replace(run.one(CLUSTER), type=type_, name="observed", inputs=inputs)
     assert resource_violations(resource, run) == [f"{type_} observed: {expected}"]
 
 
