@@ -81,7 +81,7 @@ def _singular(name: str) -> str:
 
 
 # Member names the provider's field names do not match even case-insensitively: (service, shape) -> {input: member}.
-_RENAMES: dict[tuple[str, str], dict[str, str]] = {
+RENAMES: dict[tuple[str, str], dict[str, str]] = {
     ("elbv2", "Action"): {"fixedResponse": "FixedResponseConfig", "forward": "ForwardConfig",
                           "redirect": "RedirectConfig"},
     ("elbv2", "TargetGroupTuple"): {"arn": "TargetGroupArn"},
@@ -100,7 +100,7 @@ _RENAMES: dict[tuple[str, str], dict[str, str]] = {
 
 
 def _member_for(service: str, key: str, shape: StructureShape) -> str:
-    renamed = _RENAMES.get((service, shape.name), {}).get(key)
+    renamed = RENAMES.get((service, shape.name), {}).get(key)
     if renamed:
         return renamed
     by_lower = {member.lower(): member for member in _members(shape)}

@@ -23,6 +23,9 @@ from botocore.stub import Stubber
 
 from settings import PROJECT_DIR
 from tests.aws_contract import (
+    DOCUMENTED_RULES,
+    OPERATION_RULES,
+    RENAMES,
     model_pattern,
     program_violations,
     requests_for,
@@ -455,3 +458,15 @@ def test_every_request_of_every_stack_and_variant_is_accepted_by_a_real_botocore
                 getattr(client, method)(**call.params)
     assert set(clients) >= {"ecs", "elbv2", "ec2", "iam", "logs", "ecr", "lambda", "cloudwatch", "route53",
                             "application-autoscaling"}, "every service the program calls was called"
+
+
+def test_every_rule_and_rename_names_a_member_the_models_have() -> None:
+    """A misspelled shape or member in a table would never match, and its check would pass unseen."""
+    session = botocore.session.get_session()
+    for service, shape, member in DOCUMENTED_RULES:
+        assert member in session.get_service_model(service).shape_for(shape).members, (service, shape, member)
+    for (service, shape), renames in RENAMES.items():
+        members = session.get_service_model(service).shape_for(shape).members
+        assert set(renames.values()) <= set(members), (service, shape)
+    for service, operation in OPERATION_RULES:
+        session.get_service_model(service).operation_model(operation)  # raises OperationNotFoundError
