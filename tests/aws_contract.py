@@ -330,8 +330,12 @@ def _task_definition(resource: _Resource) -> list[ApiCall]:
 
 
 def _service(resource: _Resource) -> list[ApiCall]:
-    """expandDeploymentConfiguration: circuit breaker, alarms and percents live in deploymentConfiguration."""
+    """resourceServiceCreate: circuit breaker, alarms and percents live in deploymentConfiguration, and a
+    REPLICA service always sends its percents (the provider's defaults 200 and 100 when unset)."""
     inputs = copy.deepcopy(resource.inputs)
+    if inputs.get("schedulingStrategy", "REPLICA") == "REPLICA":
+        inputs.setdefault("deploymentMaximumPercent", 200)
+        inputs.setdefault("deploymentMinimumHealthyPercent", 100)
     network = inputs.get("networkConfiguration", {})
     if "assignPublicIp" in network:
         network["assignPublicIp"] = "ENABLED" if network["assignPublicIp"] else "DISABLED"
@@ -787,6 +791,7 @@ def _service_rules(params: dict[str, Any]) -> list[str]:
     """CreateService members that only mean something together (DeploymentConfiguration's documentation)."""
     deployment = params.get("deploymentConfiguration", {})
     strategy = deployment.get("strategy", "ROLLING")
+    # The provider would not even send these with another strategy: the setting would be silently ignored.
     problems = [f"deploymentConfiguration.{member}: only valid with strategy {owner}, not {strategy}"
                 for member, owner in (("linearConfiguration", "LINEAR"), ("canaryConfiguration", "CANARY"))
                 if member in deployment and strategy != owner]
