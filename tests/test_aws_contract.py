@@ -258,7 +258,7 @@ def test_components_providers_and_other_packages_send_no_aws_requests() -> None:
                        *(resource.type for resource in run.resources if resource.type.startswith("ecs-bluegreen:"))}
 
 
-def test_the_provider_default_tags_reach_every_create_request() -> None:
+def test_the_provider_default_tags_are_part_of_the_create_request() -> None:
     run = _stack_run(VARIANT_BASE_STACK)
     [create] = requests_for(run.one(CLUSTER), run)
     assert {"key": "stack", "value": VARIANT_BASE_STACK} in create.params["tags"]
