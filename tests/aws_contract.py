@@ -767,10 +767,21 @@ DOCUMENTED_RULES: dict[tuple[str, str, str], Callable[[Any], str | None]] = {
 
 
 def _target_group_rules(params: dict[str, Any]) -> list[str]:
+    problems = [] if "VpcId" in params or params.get("TargetType") == "lambda" else \
+        ["VpcId: required unless the targets are Lambda functions"]
     interval, timeout = params.get("HealthCheckIntervalSeconds"), params.get("HealthCheckTimeoutSeconds")
     if interval is not None and timeout is not None and timeout >= interval:
-        return [f"HealthCheckTimeoutSeconds: {timeout} must be less than HealthCheckIntervalSeconds {interval}"]
-    return []
+        problems.append(f"HealthCheckTimeoutSeconds: {timeout} must be less than HealthCheckIntervalSeconds {interval}")
+    return problems
+
+
+def _permission_rules(params: dict[str, Any]) -> list[str]:
+    """IpPermission.IpProtocol: "For tcp, udp, and icmp, you must specify a port range"."""
+    return [f"IpPermissions[{index}]: a {permission['IpProtocol']} rule needs FromPort and ToPort"
+            for index, permission in enumerate(params.get("IpPermissions", []))
+            if permission.get("IpProtocol") in ("tcp", "udp", "icmp", "6", "17", "1")
+            and not ("FromPort" in permission and "ToPort" in permission)]
+
 
 
 def _target_group_attribute_rules(params: dict[str, Any]) -> list[str]:
@@ -840,6 +851,8 @@ OPERATION_RULES: dict[tuple[str, str], Callable[[dict[str, Any]], list[str]]] = 
     ("elbv2", "ModifyTargetGroupAttributes"): _target_group_attribute_rules,
     ("elbv2", "CreateListener"): _listener_rules,
     ("ecs", "CreateService"): _service_rules,
+    ("ec2", "AuthorizeSecurityGroupIngress"): _permission_rules,
+    ("ec2", "AuthorizeSecurityGroupEgress"): _permission_rules,
     ("ecs", "RegisterTaskDefinition"): _task_definition_rules,
     ("cloudwatch", "PutMetricAlarm"): _alarm_rules,
     ("sns", "SetTopicAttributes"): _topic_attribute_rules,

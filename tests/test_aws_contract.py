@@ -190,6 +190,10 @@ def test_an_out_of_range_target_group_health_check_is_caught(health_check: dict[
     (REPOSITORY, "", lambda inputs: inputs.update(name="App"),
      "ecr CreateRepository: repositoryName: 'App' does not match the pattern "
      r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"),
+    (TARGET_GROUP, "-green", lambda inputs: inputs.pop("vpcId"),
+     "elbv2 CreateTargetGroup: VpcId: required unless the targets are Lambda functions"),
+    (EGRESS, "alb-out-tasks", lambda inputs: inputs.pop("toPort"),
+     "ec2 AuthorizeSecurityGroupEgress: IpPermissions[0]: a tcp rule needs FromPort and ToPort"),
     (SERVICE, "", lambda inputs: inputs.update(assignPublicIp=True),
      'ecs CreateService: Unknown parameter in input: "assignPublicIp", must be one of: cluster, serviceName,'),
 ])
