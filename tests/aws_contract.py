@@ -783,7 +783,6 @@ def _permission_rules(params: dict[str, Any]) -> list[str]:
             and not ("FromPort" in permission and "ToPort" in permission)]
 
 
-
 def _target_group_attribute_rules(params: dict[str, Any]) -> list[str]:
     return [f"Attributes deregistration_delay.timeout_seconds: {item['Value']!r} is not 0-3600"
             for item in params.get("Attributes", []) if item.get("Key") == "deregistration_delay.timeout_seconds"
