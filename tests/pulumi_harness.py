@@ -108,7 +108,8 @@ class _Mocks(pulumi.runtime.Mocks):
         short = args.name.rsplit("-", 1)[-1]
         resource_id = f"{args.name}-id"
         service = args.typ.split(":")[1].split("/")[0]
-        arn = f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{args.typ.split(':')[-1].lower()}/{args.name}"
+        region = "" if service == "iam" else self.region  # IAM is global: its ARNs name no region
+        arn = f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{args.typ.split(':')[-1].lower()}/{args.name}"
         typ = args.typ
         if typ.startswith("aws:"):
             outputs.setdefault("arn", arn)

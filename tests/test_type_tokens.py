@@ -10,6 +10,7 @@ import pytest
 
 from settings import PROJECT_DIR
 from tests import aws_types
+from tests.aws_contract import TRANSLATIONS
 from tests.pulumi_harness import run_program
 
 # Package of each token's provider, and where its SDK registers the token.
@@ -44,3 +45,10 @@ def test_a_misspelled_token_fails_an_absence_check_instead_of_passing_it() -> No
     assert run.of_type(aws_types.VPC_ENDPOINT) == [], "the dev stack has no VPC endpoints"
     with pytest.raises(AssertionError, match="not a type token"):
         run.of_type("aws:ec2/vpcEndPoint:VpcEndpoint")
+
+
+@pytest.mark.parametrize("token", sorted(TRANSLATIONS))
+def test_each_contract_translation_is_for_a_real_resource_type(token: str) -> None:
+    # The contract test fails for a registered type it cannot translate; this catches the other way
+    # round, a translation keyed by a misspelled token that would never be used.
+    assert any(token in path.read_text() for path in registering_sources(token)), f"nothing registers {token}"
