@@ -7,6 +7,7 @@ import re
 
 import pulumi
 import pytest
+import yaml
 
 from components.rollout import Linear
 from settings import PROJECT_DIR, SettingsError, StackSettings, parse_settings, settings_for_stack_file
@@ -303,3 +304,63 @@ def test_the_readme_documents_exactly_the_keys_the_program_reads() -> None:
     table = readme[readme.index("## Configuration"):readme.index("Outputs:")]
     documented = set(re.findall(r"^\| `([A-Za-z0-9.]+)` \|", table, flags=re.MULTILINE))
     assert known == documented
+
+
+# Settings a key only applies with (README: "only with ..."), so its row can be checked on its own.
+ROW_CONTEXT: dict[str, dict[str, object]] = {
+    "linear.": {"deploymentStrategy": "LINEAR"}, "canary.": {"deploymentStrategy": "CANARY"},
+    "autoscaling.": {"autoscaling": {"enabled": True}}, "privateSubnetCidrs": {"taskSubnets": "private"},
+    "vpcEndpoints": {"taskSubnets": "private"},
+}
+
+
+def config_table() -> list[tuple[str, str, str]]:
+    """(key, default cell, allowed cell) for each row of the README's config table."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    table = readme[readme.index("## Configuration"):readme.index("Outputs:")]
+    return re.findall(r"^\| `([A-Za-z0-9.]+)` \| ([^|]+) \| ([^|]+) \|", table, flags=re.MULTILINE)
+
+
+def parse_row(key: str, value: object | None = None) -> StackSettings:
+    context = next((c for prefix, c in ROW_CONTEXT.items() if key.startswith(prefix) and key != "autoscaling.enabled"),
+                   {})
+    merged: dict[str, object] = json.loads(json.dumps(context))
+    if value is not None:
+        outer, _, inner = key.partition(".")
+        if inner:
+            nested = merged.setdefault(outer, {})
+            assert isinstance(nested, dict)
+            nested[inner] = value
+        else:
+            merged[key] = value
+    return parse(**merged)
+
+
+DOCUMENTED_DEFAULTS = [(key, literal.group(1)) for key, cell, _ in config_table()
+                       if (literal := re.fullmatch(r"`([^`]+)`(?: \(.*\))?", cell.strip()))
+                       and key not in ("aws:region", "natGateways")  # defaults that depend on other keys
+                       and literal.group(1) not in {row[0] for row in config_table()}]  # "= another key"
+DOCUMENTED_RANGES = [(key, match.group(1), match.group(2)) for key, _, allowed in config_table()
+                     if (match := re.match(r"(\d+(?:\.\d+)?)–(\d+(?:\.\d+)?)", allowed.strip()))]
+
+
+@pytest.mark.parametrize(("key", "default"), DOCUMENTED_DEFAULTS, ids=[k for k, _ in DOCUMENTED_DEFAULTS])
+def test_each_documented_default_is_the_default(key: str, default: str) -> None:
+    # Setting the documented default explicitly must give exactly the settings that leaving it unset gives.
+    value = yaml.safe_load(default) if default.startswith("[") else default
+    assert parse_row(key, value if isinstance(value, list) else str(value)) == parse_row(key)
+
+
+@pytest.mark.parametrize(("key", "low", "high"), DOCUMENTED_RANGES, ids=[k for k, _, _ in DOCUMENTED_RANGES])
+def test_each_documented_range_is_the_range(key: str, low: str, high: str) -> None:
+    below = str(float(low) / 2) if "." in low else str(int(low) - 1)
+    above = str(float(high) + 1) if "." in high else str(int(high) + 1)
+    for outside in (below, above):
+        with pytest.raises(SettingsError) as error:
+            parse_row(key, outside)
+        assert error.value.key == key, f"{key}={outside} was refused for {error.value.key}, not for itself"
+    for inside in (low, high):
+        try:
+            parse_row(key, inside)
+        except SettingsError as error:
+            assert error.key != key, f"{key}={inside} is documented as allowed: {error}"
