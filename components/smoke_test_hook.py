@@ -63,33 +63,56 @@ class SmokeTestHook(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SmokeTestHookArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecs-bluegreen:index:SmokeTestHook", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+        self._child = pulumi.ResourceOptions(parent=self)
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name_prefix=f"/aws/lambda/{name}-", retention_in_days=args.log_retention_days,
-            opts=child)
-        function_role = aws.iam.Role(
-            f"{name}-function-role",
+            opts=self._child)
+        function = self._function(args, log_group)
+        invoke_role_arn = self._invoke_role(function)
+
+        self.function_arn = function.arn
+        self.function_name = function.name
+        self.log_group_name = log_group.name
+        self.invoke_role_arn = invoke_role_arn
+        self.lifecycle_hook = LifecycleHook(
+            stage="POST_TEST_TRAFFIC_SHIFT",
+            target=LambdaTarget(
+                function_arn=function.arn,
+                invoke_role_arn=invoke_role_arn,
+                details=pulumi.Output.from_input(args.base_url).apply(
+                    lambda url: json.dumps(args.config(url).hook_details())),
+            ),
+            budget_minutes=args.budget_minutes,
+        )
+        self.register_outputs({"function_arn": self.function_arn, "invoke_role_arn": self.invoke_role_arn,
+                               "log_group_name": self.log_group_name})
+
+    def _function(self, args: SmokeTestHookArgs, log_group: aws.cloudwatch.LogGroup) -> aws.lambda_.Function:
+        """The function, with a role that may only write to its own log group."""
+        role = aws.iam.Role(
+            f"{self._name}-function-role",
             description="Lets the smoke-test hook write its logs, and nothing else",
             assume_role_policy=trust_policy("lambda.amazonaws.com"),
-            opts=child,
+            opts=self._child,
         )
         # The log group exists before the function, so it needs no logs:CreateLogGroup.
         logs_policy = aws.iam.RolePolicy(
-            f"{name}-function-logs",
-            role=function_role.id,
+            f"{self._name}-function-logs",
+            role=role.id,
             policy=allow(["logs:CreateLogStream", "logs:PutLogEvents"], log_group.arn.apply(lambda arn: f"{arn}:*")),
-            opts=child,
+            opts=self._child,
         )
-        function = aws.lambda_.Function(
-            f"{name}-function",
+        return aws.lambda_.Function(
+            f"{self._name}-function",
             description="ECS blue/green lifecycle hook: smoke-tests the new revision through the test rule",
             runtime="python3.12",
             architectures=["arm64"],
             handler="handler.handler",
             # Only the handler: a folder archive would also ship local __pycache__ directories.
             code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
-            role=function_role.arn,
+            role=role.arn,
             timeout=FUNCTION_TIMEOUT_SECONDS,
             memory_size=128,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables={
@@ -101,33 +124,19 @@ class SmokeTestHook(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs_policy]),
         )
 
-        invoke_role = aws.iam.Role(
-            f"{name}-invoke-role",
+    def _invoke_role(self, function: aws.lambda_.Function) -> pulumi.Output[str]:
+        """The role ECS invokes the function with: lambda:InvokeFunction on this function alone."""
+        role = aws.iam.Role(
+            f"{self._name}-invoke-role",
             description="Lets ECS invoke the smoke-test hook during deployments",
             assume_role_policy=trust_policy("ecs.amazonaws.com"),
-            opts=child,
+            opts=self._child,
         )
-        invoke_policy = aws.iam.RolePolicy(
-            f"{name}-invoke",
-            role=invoke_role.id,
+        policy = aws.iam.RolePolicy(
+            f"{self._name}-invoke",
+            role=role.id,
             policy=allow("lambda:InvokeFunction", function.arn),
-            opts=child,
+            opts=self._child,
         )
-
-        self.function_arn = function.arn
-        self.function_name = function.name
-        self.log_group_name = log_group.name
         # ECS checks the role when the service is updated, so hand out its ARN only once the policy exists.
-        self.invoke_role_arn = pulumi.Output.all(invoke_role.arn, invoke_policy.id).apply(lambda values: values[0])
-        self.lifecycle_hook = LifecycleHook(
-            stage="POST_TEST_TRAFFIC_SHIFT",
-            target=LambdaTarget(
-                function_arn=function.arn,
-                invoke_role_arn=self.invoke_role_arn,
-                details=pulumi.Output.from_input(args.base_url).apply(
-                    lambda url: json.dumps(args.config(url).hook_details())),
-            ),
-            budget_minutes=args.budget_minutes,
-        )
-        self.register_outputs({"function_arn": self.function_arn, "invoke_role_arn": self.invoke_role_arn,
-                               "log_group_name": self.log_group_name})
+        return pulumi.Output.all(role.arn, policy.id).apply(lambda values: values[0])
