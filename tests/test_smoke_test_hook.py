@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from hooks.smoke_test import handler as hook
+from tests.fake_endpoints import serve_handler
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = REPO_ROOT / "app"
@@ -53,19 +54,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextmanager
-def _serve(handler_class: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Run an HTTP server on a free loopback port; yield its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _QuietHandler(BaseHTTPRequestHandler):
@@ -150,7 +138,7 @@ def app_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 @pytest.fixture(scope="module")
 def green_url(app_port: int) -> Iterator[str]:
     """The app reached through the header-matched test listener rule."""
-    with _serve(_test_listener_rule(app_port, ProxyState())) as url:
+    with serve_handler(_test_listener_rule(app_port, ProxyState())) as url:
         yield url
 
 
@@ -267,7 +255,7 @@ def test_tasks_still_warming_up_pass_on_a_later_attempt(app_port: int) -> None:
     def targets_become_healthy() -> None:
         state.targets_ready = True
 
-    with _serve(_test_listener_rule(app_port, state)) as url:
+    with serve_handler(_test_listener_rule(app_port, state)) as url:
         answers = drive(hook_details(url), between_calls=targets_become_healthy)
 
     assert answers == [
@@ -299,7 +287,7 @@ def test_version_prefix_is_not_a_match(green_url: str, caplog: pytest.LogCapture
 
 
 def test_server_error_is_retried_then_fails(caplog: pytest.LogCaptureFixture) -> None:
-    with _serve(_fixed_answer(500)) as url:
+    with serve_handler(_fixed_answer(500)) as url:
         answers = drive(hook_details(url))
 
     logs = assert_retried_then_failed(answers, caplog)
@@ -407,7 +395,7 @@ def test_redirect_is_not_followed(green_url: str, caplog: pytest.LogCaptureFixtu
     def to_green(path: str) -> dict[str, str]:
         return {"Location": green_url + path}
 
-    with _serve(_fixed_answer(302, to_green)) as url:
+    with serve_handler(_fixed_answer(302, to_green)) as url:
         answers = drive(hook_details(url))
 
     logs = assert_retried_then_failed(answers, caplog)
