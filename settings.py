@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import pulumi
 
@@ -240,6 +240,32 @@ class _RawConfig:
             if key in self._values:
                 raise SettingsError(key, self._values[key], allowed)
 
+    # Each reads one key, named once, with its default and what is allowed.
+
+    @overload
+    def integer(self, key: str, default: int, low: int, high: int) -> int: ...
+    @overload
+    def integer(self, key: str, default: None, low: int, high: int) -> int | None: ...
+
+    def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
+        raw = self.text(key)
+        return default if raw is None else _parse_number(key, raw, low, low, high, int)
+
+    def decimal(self, key: str, default: float, low: float, high: float) -> float:
+        return _parse_number(key, self.text(key), default, low, high, float)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        return _parse_bool(key, self.text(key), default)
+
+    def choice(self, key: str, default: T, choices: Mapping[str, T]) -> T:
+        return _parse_choice(key, self.text(key), default, choices)
+
+    def path(self, key: str, default: str) -> str:
+        return _parse_path(key, self.text(key), default)
+
+    def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        return _parse_string_list(key, self.text(key), default)
+
     def unknown_keys(self) -> list[str]:
         return sorted(set(self._values) - self.read)
 
@@ -273,14 +299,6 @@ def _parse_number(key: str, raw: str | None, default: N, low: N, high: N, kind: 
     if not low <= value <= high:
         raise SettingsError(key, value, allowed)
     return value
-
-
-def _parse_int(key: str, raw: str | None, default: int, low: int, high: int) -> int:
-    return _parse_number(key, raw, default, low, high, int)
-
-
-def _parse_float(key: str, raw: str | None, default: float, low: float, high: float) -> float:
-    return _parse_number(key, raw, default, low, high, float)
 
 
 def _parse_bool(key: str, raw: str | None, default: bool) -> bool:
@@ -328,7 +346,7 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
         raise SettingsError("vpcCidr", vpc_text, "allowed: a prefix length from /16 to /28 (an AWS VPC limit)")
 
     default_zones = (f"{region}a", f"{region}c") if region == "ap-northeast-1" else ()
-    zones = _parse_string_list("availabilityZones", raw.text("availabilityZones"), default_zones)
+    zones = raw.strings("availabilityZones", default_zones)
     if len(zones) != 2 or len(set(zones)) != 2:
         raise SettingsError("availabilityZones", list(zones),
                             "allowed: two different availability zones (an ALB needs two)")
@@ -340,7 +358,7 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
     public = _parse_subnet_cidrs(raw, "publicSubnetCidrs", ("10.0.1.0/24", "10.0.2.0/24"), vpc,
                                  smallest=27, why="an ALB needs /27 subnets or larger")
     kinds: Mapping[str, Literal["public", "private"]] = {"public": "public", "private": "private"}
-    task_subnets = _parse_choice("taskSubnets", raw.text("taskSubnets"), "public", kinds)
+    task_subnets = raw.choice("taskSubnets", "public", kinds)
     if task_subnets == "public":
         raw.reject_if_set(("privateSubnetCidrs", "natGateways", "vpcEndpoints"),
                           "allowed only with taskSubnets: private")
@@ -348,10 +366,9 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
     for cidr in private:
         if any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(other)) for other in public):
             raise SettingsError("privateSubnetCidrs", cidr, "allowed: CIDR blocks that do not overlap publicSubnetCidrs")
-    vpc_endpoints = _parse_bool("vpcEndpoints", raw.text("vpcEndpoints"), False)
+    vpc_endpoints = raw.boolean("vpcEndpoints", False)
     strategies: Mapping[str, NatGateways] = {"None": "None", "Single": "Single", "OnePerAz": "OnePerAz"}
-    nat_gateways = _parse_choice("natGateways", raw.text("natGateways"),
-                                 "None" if task_subnets == "public" or vpc_endpoints else "OnePerAz", strategies)
+    nat_gateways = raw.choice("natGateways", "None" if task_subnets == "public" or vpc_endpoints else "OnePerAz", strategies)
     if task_subnets == "private" and nat_gateways == "None" and not vpc_endpoints:
         raise SettingsError("natGateways", nat_gateways, "allowed: Single or OnePerAz, or set vpcEndpoints: true "
                                                          "(tasks in private subnets need one to pull their image)")
@@ -395,16 +412,15 @@ def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
         https = HttpsSettings(certificate_arn=certificate_arn, domain_name=domain_name, hosted_zone_id=hosted_zone_id)
     return LoadBalancerSettings(
         https=https,
-        deletion_protection=_parse_bool("albDeletionProtection", raw.text("albDeletionProtection"), False),
-        drop_invalid_header_fields=_parse_bool("albDropInvalidHeaderFields", raw.text("albDropInvalidHeaderFields"),
-                                               False),
+        deletion_protection=raw.boolean("albDeletionProtection", False),
+        drop_invalid_header_fields=raw.boolean("albDropInvalidHeaderFields", False),
     )
 
 
 def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
                         vpc: ipaddress.IPv4Network, smallest: int = 28, why: str = "an AWS subnet limit",
                         ) -> tuple[str, ...]:
-    cidrs = _parse_string_list(key, raw.text(key), default)
+    cidrs = raw.strings(key, default)
     if len(cidrs) != 2:
         raise SettingsError(key, list(cidrs), "allowed: two CIDR blocks, one per availability zone")
     networks: list[ipaddress.IPv4Network] = []
@@ -424,54 +440,47 @@ def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
 
 
 def _parse_service(raw: _RawConfig) -> ServiceSettings:
-    cpu = _parse_choice("cpu", raw.text("cpu"), 256, {str(c): c for c in FARGATE_MEMORY_BY_CPU})
+    cpu = raw.choice("cpu", 256, {str(c): c for c in FARGATE_MEMORY_BY_CPU})
     allowed_memory = FARGATE_MEMORY_BY_CPU[cpu]
-    memory = _parse_choice("memory", raw.text("memory"), 512, {str(m): m for m in allowed_memory})
-    desired_count = _parse_int("desiredCount", raw.text("desiredCount"), 1, 1, 100)
+    memory = raw.choice("memory", 512, {str(m): m for m in allowed_memory})
+    desired_count = raw.integer("desiredCount", 1, 1, 100)
     return ServiceSettings(
         desired_count=desired_count,
         cpu=cpu,
         memory=memory,
         # Below 1024 would need root in the container, which the image does not run as.
-        container_port=_parse_int("containerPort", raw.text("containerPort"), 8080, 1024, 65535),
-        health_check_path=_parse_path("healthCheckPath", raw.text("healthCheckPath"), "/health"),
-        health_check_grace_period_seconds=_parse_int(
-            "healthCheckGracePeriodSeconds", raw.text("healthCheckGracePeriodSeconds"), 30, 0, 2147483647),
-        log_retention_days=_parse_choice("logRetentionDays", raw.text("logRetentionDays"), 7,
-                                         {str(d): d for d in LOG_RETENTION_DAYS}),
-        read_only_root_filesystem=_parse_bool("readOnlyRootFilesystem", raw.text("readOnlyRootFilesystem"), False),
-        container_health_check=_parse_bool("containerHealthCheck", raw.text("containerHealthCheck"), False),
-        container_insights=_parse_bool("containerInsights", raw.text("containerInsights"), False),
+        container_port=raw.integer("containerPort", 8080, 1024, 65535),
+        health_check_path=raw.path("healthCheckPath", "/health"),
+        health_check_grace_period_seconds=raw.integer("healthCheckGracePeriodSeconds", 30, 0, 2147483647),
+        log_retention_days=raw.choice("logRetentionDays", 7, {str(d): d for d in LOG_RETENTION_DAYS}),
+        read_only_root_filesystem=raw.boolean("readOnlyRootFilesystem", False),
+        container_health_check=raw.boolean("containerHealthCheck", False),
+        container_insights=raw.boolean("containerInsights", False),
         autoscaling=_parse_autoscaling(raw, desired_count),
     )
 
 
 def _parse_autoscaling(raw: _RawConfig, desired_count: int) -> AutoscalingSettings | None:
-    enabled = _parse_bool("autoscaling.enabled", raw.text("autoscaling.enabled"), False)
+    enabled = raw.boolean("autoscaling.enabled", False)
     if not enabled:
         raw.reject_if_set(("autoscaling.minCapacity", "autoscaling.maxCapacity", "autoscaling.cpuTargetPercent",
                            "autoscaling.memoryTargetPercent"), "allowed only with autoscaling.enabled: true")
         return None
-    minimum = _parse_int("autoscaling.minCapacity", raw.text("autoscaling.minCapacity"), desired_count, 1, 100)
-    maximum = _parse_int("autoscaling.maxCapacity", raw.text("autoscaling.maxCapacity"),
-                         max(minimum, desired_count) * 3, minimum, 100)
+    minimum = raw.integer("autoscaling.minCapacity", desired_count, 1, 100)
+    maximum = raw.integer("autoscaling.maxCapacity", max(minimum, desired_count) * 3, minimum, 100)
     if not minimum <= desired_count <= maximum:
         raise SettingsError("desiredCount", desired_count,
                             f"allowed: from autoscaling.minCapacity {minimum} to autoscaling.maxCapacity {maximum}")
-    memory_text = raw.text("autoscaling.memoryTargetPercent")
     return AutoscalingSettings(
         min_capacity=minimum,
         max_capacity=maximum,
-        cpu_target_percent=_parse_int("autoscaling.cpuTargetPercent", raw.text("autoscaling.cpuTargetPercent"),
-                                      60, 10, 95),
-        memory_target_percent=None if memory_text is None else
-        _parse_int("autoscaling.memoryTargetPercent", memory_text, 0, 10, 95),
+        cpu_target_percent=raw.integer("autoscaling.cpuTargetPercent", 60, 10, 95),
+        memory_target_percent=raw.integer("autoscaling.memoryTargetPercent", None, 10, 95),
     )
 
 
 def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSettings:
-    strategy = _parse_choice("deploymentStrategy", raw.text("deploymentStrategy"), "BLUE_GREEN",
-                             {name: name for name in STRATEGIES})
+    strategy = raw.choice("deploymentStrategy", "BLUE_GREEN", {name: name for name in STRATEGIES})
     for owner, keys in (("LINEAR", ("linear.stepPercent", "linear.stepBakeMinutes")),
                         ("CANARY", ("canary.percent", "canary.bakeMinutes"))):
         if strategy != owner:
@@ -479,30 +488,42 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
 
     attempts, delay = smoke_test_hook.MAX_ATTEMPTS, smoke_test_hook.CALLBACK_DELAY_SECONDS
     smoke_test = SmokeTestSettings(
-        enabled=_parse_bool("smokeTest.enabled", raw.text("smokeTest.enabled"), False),
-        health_path=_parse_path("smokeTest.healthPath", raw.text("smokeTest.healthPath"), health_check_path),
-        version_path=_parse_path("smokeTest.versionPath", raw.text("smokeTest.versionPath"),
-                                 smoke_test_hook.VERSION_PATH.default),
-        max_attempts=_parse_int("smokeTest.maxAttempts", raw.text("smokeTest.maxAttempts"),
-                                attempts.default, attempts.low, attempts.high),
-        callback_delay_seconds=_parse_int("smokeTest.callbackDelaySeconds", raw.text("smokeTest.callbackDelaySeconds"),
-                                          delay.default, delay.low, delay.high),
+        enabled=raw.boolean("smokeTest.enabled", False),
+        health_path=raw.path("smokeTest.healthPath", health_check_path),
+        version_path=raw.path("smokeTest.versionPath", smoke_test_hook.VERSION_PATH.default),
+        max_attempts=raw.integer("smokeTest.maxAttempts", attempts.default, attempts.low, attempts.high),
+        callback_delay_seconds=raw.integer("smokeTest.callbackDelaySeconds", delay.default, delay.low, delay.high),
     )
     timeout_actions: Mapping[str, TimeoutAction] = {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}
     manual_approval = ManualApprovalSettings(
-        enabled=_parse_bool("manualApproval.enabled", raw.text("manualApproval.enabled"), False),
-        timeout_minutes=_parse_int("manualApproval.timeoutMinutes", raw.text("manualApproval.timeoutMinutes"),
-                                   60, 1, MAX_HOOK_TIMEOUT_MINUTES),
-        timeout_action=_parse_choice("manualApproval.timeoutAction", raw.text("manualApproval.timeoutAction"),
-                                     "ROLLBACK", timeout_actions),
+        enabled=raw.boolean("manualApproval.enabled", False),
+        timeout_minutes=raw.integer("manualApproval.timeoutMinutes", 60, 1, MAX_HOOK_TIMEOUT_MINUTES),
+        timeout_action=raw.choice("manualApproval.timeoutAction", "ROLLBACK", timeout_actions),
     )
-    # Both look at the new revision through the test rule, so they turn it on unless told otherwise.
-    needs_test_traffic = smoke_test.enabled or manual_approval.enabled
+    return DeploymentSettings(
+        strategy=_parse_strategy(raw, strategy),
+        bake_time_minutes=raw.integer("bakeTimeMinutes", 15, 0, MAX_BAKE_MINUTES),
+        circuit_breaker=raw.boolean("deploymentCircuitBreaker", True),
+        wait_for_steady_state=raw.boolean("waitForSteadyState", True),
+        # Both look at the new revision through the test rule, so they turn it on unless told otherwise.
+        test_traffic=_parse_test_traffic(raw, needed=smoke_test.enabled or manual_approval.enabled),
+        smoke_test=smoke_test,
+        manual_approval=manual_approval,
+        rollback_alarms=RollbackAlarmSettings(
+            enabled=raw.boolean("rollbackAlarms.enabled", False),
+            target_5xx_threshold=raw.integer("rollbackAlarms.target5xxThreshold", 5, 1, 1000000),
+            unhealthy_hosts_threshold=raw.integer("rollbackAlarms.unhealthyHostsThreshold", 1, 1, 1000),
+            evaluation_periods=raw.integer("rollbackAlarms.evaluationPeriods", 2, 1, 10),
+        ),
+    )
+
+
+def _parse_test_traffic(raw: _RawConfig, needed: bool) -> TestTrafficSettings:
     test_traffic = TestTrafficSettings(
-        enabled=_parse_bool("testTraffic.enabled", raw.text("testTraffic.enabled"), needs_test_traffic),
+        enabled=raw.boolean("testTraffic.enabled", needed),
         header_name=raw.text_or("testTraffic.headerName", "X-Bluegreen-Test"),
     )
-    if needs_test_traffic and not test_traffic.enabled:
+    if needed and not test_traffic.enabled:
         raise SettingsError("testTraffic.enabled", False,
                             "allowed: true while smokeTest.enabled or manualApproval.enabled is true "
                             "(they reach the new revision through the test listener rule)")
@@ -510,47 +531,27 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
         raise SettingsError("testTraffic.headerName", test_traffic.header_name,
                             "allowed: an HTTP header name of letters, digits and '-', at most 40 characters, "
                             "other than Host")
-
-    return DeploymentSettings(
-        strategy=_parse_strategy(raw, strategy),
-        bake_time_minutes=_parse_int("bakeTimeMinutes", raw.text("bakeTimeMinutes"), 15, 0, MAX_BAKE_MINUTES),
-        circuit_breaker=_parse_bool("deploymentCircuitBreaker", raw.text("deploymentCircuitBreaker"), True),
-        wait_for_steady_state=_parse_bool("waitForSteadyState", raw.text("waitForSteadyState"), True),
-        test_traffic=test_traffic,
-        smoke_test=smoke_test,
-        manual_approval=manual_approval,
-        rollback_alarms=RollbackAlarmSettings(
-            enabled=_parse_bool("rollbackAlarms.enabled", raw.text("rollbackAlarms.enabled"), False),
-            target_5xx_threshold=_parse_int("rollbackAlarms.target5xxThreshold",
-                                            raw.text("rollbackAlarms.target5xxThreshold"), 5, 1, 1000000),
-            unhealthy_hosts_threshold=_parse_int("rollbackAlarms.unhealthyHostsThreshold",
-                                                 raw.text("rollbackAlarms.unhealthyHostsThreshold"), 1, 1, 1000),
-            evaluation_periods=_parse_int("rollbackAlarms.evaluationPeriods",
-                                          raw.text("rollbackAlarms.evaluationPeriods"), 2, 1, 10),
-        ),
-    )
+    return test_traffic
 
 
 def _parse_strategy(raw: _RawConfig, kind: str) -> Strategy:
     if kind == "LINEAR":
         return Linear(
-            step_percent=_parse_float("linear.stepPercent", raw.text("linear.stepPercent"), 10.0, 3.0, 100.0),
-            step_bake_minutes=_parse_int("linear.stepBakeMinutes", raw.text("linear.stepBakeMinutes"),
-                                         1, 0, MAX_BAKE_MINUTES))
+            step_percent=raw.decimal("linear.stepPercent", 10.0, 3.0, 100.0),
+            step_bake_minutes=raw.integer("linear.stepBakeMinutes", 1, 0, MAX_BAKE_MINUTES))
     if kind == "CANARY":
         return Canary(
-            percent=_parse_float("canary.percent", raw.text("canary.percent"), 10.0, 0.1, 100.0),
-            bake_minutes=_parse_int("canary.bakeMinutes", raw.text("canary.bakeMinutes"), 5, 0, MAX_BAKE_MINUTES))
+            percent=raw.decimal("canary.percent", 10.0, 0.1, 100.0),
+            bake_minutes=raw.integer("canary.bakeMinutes", 5, 0, MAX_BAKE_MINUTES))
     return AllAtOnce()
 
 
 def _parse_image(raw: _RawConfig) -> ImageSettings:
     mutability: Mapping[str, Literal["MUTABLE", "IMMUTABLE"]] = {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}
     return ImageSettings(
-        repository_force_delete=_parse_bool("imageRepositoryForceDelete",
-                                            raw.text("imageRepositoryForceDelete"), True),
-        images_to_keep=_parse_int("imagesToKeep", raw.text("imagesToKeep"), 10, 1, 1000),
-        tag_mutability=_parse_choice("imageTagMutability", raw.text("imageTagMutability"), "MUTABLE", mutability),
+        repository_force_delete=raw.boolean("imageRepositoryForceDelete", True),
+        images_to_keep=raw.integer("imagesToKeep", 10, 1, 1000),
+        tag_mutability=raw.choice("imageTagMutability", "MUTABLE", mutability),
     )
 
 
@@ -563,7 +564,7 @@ def _parse_owner(raw: _RawConfig) -> str:
 
 
 def _parse_notifications(raw: _RawConfig) -> NotificationSettings:
-    enabled = _parse_bool("notifications.enabled", raw.text("notifications.enabled"), False)
+    enabled = raw.boolean("notifications.enabled", False)
     email = raw.text("notifications.email")
     if not enabled:
         raw.reject_if_set(("notifications.email",), "allowed only with notifications.enabled: true")
