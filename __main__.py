@@ -56,6 +56,7 @@ image = ContainerImage("app", ContainerImageArgs(
 
 hooks: list[LifecycleHook] = []
 test_traffic = load_balancer.test_traffic
+smoke_test = None
 if deployment.smoke_test.enabled and test_traffic is not None:
     smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
         base_url=load_balancer.url,
@@ -69,7 +70,6 @@ if deployment.smoke_test.enabled and test_traffic is not None:
         log_retention_days=settings.service.log_retention_days,
     ), opts=with_tags)
     hooks.append(smoke_test.lifecycle_hook)
-    pulumi.export("smokeTestFunctionName", smoke_test.function_name)
 if deployment.manual_approval.enabled:
     hooks.append(manual_approval(deployment.manual_approval.timeout_minutes,
                                  deployment.manual_approval.timeout_action))
@@ -120,6 +120,21 @@ if autoscaling is not None:
         memory_target_percent=autoscaling.memory_target_percent,
     ), opts=with_tags)
 
+rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
+    region=settings.region,
+    alb_arn_suffix=load_balancer.alb_arn_suffix,
+    target_group_arn_suffixes={color: group.arn_suffix for color, group in load_balancer.target_groups.items()},
+    cluster_name=service.cluster_name,
+    service_name=service.service_name,
+    target_5xx_alarm_threshold=deployment.rollback_alarms.target_5xx_threshold if rollback_alarms else None,
+), opts=with_tags)
+
+notifications = DeploymentNotifications("deployments", DeploymentNotificationsArgs(
+    service_arn=service.service_arn,
+    service_name=service.service_name,
+    email=settings.notifications.email,
+), opts=with_tags) if settings.notifications.enabled else None
+
 pulumi.export("appVersion", settings.app_version)
 pulumi.export("rolloutTimeoutMinutes", service.rollout_timeout_minutes)
 pulumi.export("region", settings.region)
@@ -139,21 +154,8 @@ pulumi.export("repositoryUrl", image.repository_url)
 pulumi.export("imageRef", image.image_ref)
 pulumi.export("taskDefinitionArn", service.task_definition_arn)
 pulumi.export("logGroupName", service.log_group_name)
-
-rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
-    region=settings.region,
-    alb_arn_suffix=load_balancer.alb_arn_suffix,
-    target_group_arn_suffixes={color: group.arn_suffix for color, group in load_balancer.target_groups.items()},
-    cluster_name=service.cluster_name,
-    service_name=service.service_name,
-    target_5xx_alarm_threshold=deployment.rollback_alarms.target_5xx_threshold if rollback_alarms else None,
-), opts=with_tags)
 pulumi.export("dashboardUrl", rollout_dashboard.url)
-
-if settings.notifications.enabled:
-    notifications = DeploymentNotifications("deployments", DeploymentNotificationsArgs(
-        service_arn=service.service_arn,
-        service_name=service.service_name,
-        email=settings.notifications.email,
-    ), opts=with_tags)
+if smoke_test is not None:
+    pulumi.export("smokeTestFunctionName", smoke_test.function_name)
+if notifications is not None:
     pulumi.export("notificationTopicArn", notifications.topic_arn)
