@@ -3,11 +3,11 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.container_image import ContainerImage, ContainerImageArgs
+from components.container_image import ContainerImage
 from components.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
 from components.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from components.network import Network, NetworkArgs
+from components.network import Network
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
 from components.rollout import LifecycleHook, Rollout, manual_approval
 from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
@@ -24,15 +24,7 @@ aws_provider = aws.Provider("aws", region=settings.region,
                             default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags))
 with_tags = pulumi.ResourceOptions(providers=[aws_provider])
 
-network = Network("app", NetworkArgs(
-    vpc_cidr=settings.network.vpc_cidr,
-    region=settings.region,
-    availability_zones=settings.network.availability_zones,
-    public_subnet_cidrs=settings.network.public_subnet_cidrs,
-    private_subnet_cidrs=settings.network.private_subnet_cidrs,
-    nat_gateways=settings.network.nat_gateways,
-    vpc_endpoints=settings.network.vpc_endpoints,
-), opts=with_tags)
+network = Network("app", settings.network, opts=with_tags)
 
 load_balancer = LoadBalancer("app", LoadBalancerArgs(
     vpc_id=network.vpc_id,
@@ -47,12 +39,7 @@ load_balancer = LoadBalancer("app", LoadBalancerArgs(
     drop_invalid_header_fields=settings.load_balancer.drop_invalid_header_fields,
 ), opts=with_tags)
 
-image = ContainerImage("app", ContainerImageArgs(
-    app_version=settings.app_version,
-    force_delete_repository=settings.image.repository_force_delete,
-    images_to_keep=settings.image.images_to_keep,
-    tag_mutability=settings.image.tag_mutability,
-), opts=with_tags)
+image = ContainerImage("app", settings.image, opts=with_tags)
 
 hooks: list[LifecycleHook] = []
 test_traffic = load_balancer.test_traffic

@@ -19,7 +19,8 @@ from typing import Any, Literal, TypeVar, overload
 import pulumi
 
 from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
-from components.network import NatGateways
+from components.container_image import ContainerImageArgs
+from components.network import NatGateways, NetworkArgs
 from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
 from hooks.smoke_test import handler as smoke_test_hook
 
@@ -62,22 +63,6 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 _APP_VERSION_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _HTTP_PATH_PATTERN = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
 # Every pattern here is applied with fullmatch: `re.match` with `$` would accept a trailing newline.
-
-
-@dataclass(frozen=True)
-class NetworkSettings:
-    vpc_cidr: str
-    availability_zones: tuple[str, ...]
-    public_subnet_cidrs: tuple[str, ...]
-    task_subnets: Literal["public", "private"]
-    """public (the seed: tasks get public IPs) or private (tasks reach AWS through NAT or endpoints)."""
-    private_subnet_cidrs: tuple[str, ...]
-    nat_gateways: NatGateways
-    vpc_endpoints: bool
-
-    @property
-    def private(self) -> bool:
-        return self.task_subnets == "private"
 
 
 @dataclass(frozen=True)
@@ -169,13 +154,6 @@ class DeploymentSettings:
 
 
 @dataclass(frozen=True)
-class ImageSettings:
-    repository_force_delete: bool
-    images_to_keep: int
-    tag_mutability: Literal["MUTABLE", "IMMUTABLE"]
-
-
-@dataclass(frozen=True)
 class NotificationSettings:
     enabled: bool
     email: str | None
@@ -186,11 +164,11 @@ class StackSettings:
     stack: str
     region: str
     app_version: str
-    network: NetworkSettings
+    network: NetworkArgs
     load_balancer: LoadBalancerSettings
     service: ServiceSettings
     deployment: DeploymentSettings
-    image: ImageSettings
+    image: ContainerImageArgs
     owner: str
     notifications: NotificationSettings
     rewire_primary: Literal["blue", "green"] | None = None
@@ -336,7 +314,7 @@ def _parse_path(key: str, raw: str | None, default: str) -> str:
     return value
 
 
-def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
+def _parse_network(raw: _RawConfig, region: str) -> NetworkArgs:
     vpc_text = raw.text_or("vpcCidr", "10.0.0.0/16")
     try:
         vpc = ipaddress.IPv4Network(vpc_text)
@@ -372,11 +350,11 @@ def _parse_network(raw: _RawConfig, region: str) -> NetworkSettings:
     if task_subnets == "private" and nat_gateways == "None" and not vpc_endpoints:
         raise SettingsError("natGateways", nat_gateways, "allowed: Single or OnePerAz, or set vpcEndpoints: true "
                                                          "(tasks in private subnets need one to pull their image)")
-    return NetworkSettings(
+    return NetworkArgs(
         vpc_cidr=str(vpc),
+        region=region,
         availability_zones=zones,
         public_subnet_cidrs=public,
-        task_subnets=task_subnets,
         private_subnet_cidrs=private if task_subnets == "private" else (),
         nat_gateways=nat_gateways,
         vpc_endpoints=vpc_endpoints,
@@ -546,10 +524,11 @@ def _parse_strategy(raw: _RawConfig, kind: str) -> Strategy:
     return AllAtOnce()
 
 
-def _parse_image(raw: _RawConfig) -> ImageSettings:
+def _parse_image(raw: _RawConfig, app_version: str) -> ContainerImageArgs:
     mutability: Mapping[str, Literal["MUTABLE", "IMMUTABLE"]] = {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}
-    return ImageSettings(
-        repository_force_delete=raw.boolean("imageRepositoryForceDelete", True),
+    return ContainerImageArgs(
+        app_version=app_version,
+        force_delete_repository=raw.boolean("imageRepositoryForceDelete", True),
         images_to_keep=raw.integer("imagesToKeep", 10, 1, 1000),
         tag_mutability=raw.choice("imageTagMutability", "MUTABLE", mutability),
     )
@@ -606,7 +585,7 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
         load_balancer=_parse_load_balancer(raw, region),
         service=service,
         deployment=_parse_deployment(raw, service.health_check_path),
-        image=_parse_image(raw),
+        image=_parse_image(raw, app_version),
         owner=_parse_owner(raw),
         notifications=_parse_notifications(raw),
         rewire_primary=_parse_rewire(rewire_primary),

@@ -32,6 +32,11 @@ class NetworkArgs:
     vpc_endpoints: bool = False
     """Interface endpoints for ECR and CloudWatch Logs and an S3 gateway endpoint, in the private subnets."""
 
+    @property
+    def private(self) -> bool:
+        """Whether there are private subnets (for the tasks; else they run in the public ones)."""
+        return bool(self.private_subnet_cidrs)
+
     def __post_init__(self) -> None:
         zones, public, private = len(self.availability_zones), len(self.public_subnet_cidrs), len(self.private_subnet_cidrs)
         if zones != 2 or public != zones or private not in (0, zones):
