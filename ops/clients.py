@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import botocore.session
 from boto3.session import Session
 from botocore.config import Config as BotoConfig
 
@@ -22,6 +23,14 @@ CLIENT_CONFIG = BotoConfig(
     retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
 
 
+def new_session(region: str | None) -> Session:
+    """A boto3 session whose every client, including the ones botocore makes itself to get credentials
+    (STS for an assumed role, SSO), has CLIENT_CONFIG's timeouts and retries."""
+    core = botocore.session.get_session()
+    core.set_default_client_config(CLIENT_CONFIG)
+    return Session(botocore_session=core, region_name=region)
+
+
 class Clients:
     """One client per AWS service, made on first use; tests inject Stubber-wrapped clients by service name."""
 
@@ -33,7 +42,7 @@ class Clients:
     def get(self, service_name: str) -> Client:
         if service_name not in self._clients:
             if self._session is None:
-                self._session = Session(region_name=self._region)
+                self._session = new_session(self._region)
             self._clients[service_name] = self._session.client(service_name, config=CLIENT_CONFIG)
         return self._clients[service_name]
 

@@ -11,6 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from ops.clients import CONNECT_TIMEOUT_SECONDS, MAX_ATTEMPTS, READ_TIMEOUT_SECONDS, new_session
 from tests.fake_endpoints import SERVICE_UNAVAILABLE, ScriptedJsonApi, dead_endpoint, json_answer, scripted_aws
 from tests.ops_fixtures import (
     CLUSTER, NEW_REVISION, OLD_REVISION, REGION, SERVICE, deployment, isolated_env, revisions, service,
@@ -66,3 +69,13 @@ def test_watch_rides_out_503s_from_the_real_endpoint_and_reports_the_outcome(
     retrying = [line for line in stdout.splitlines() if "retrying" in line]
     assert len(retrying) == 1 and "ServerException" in retrying[0], stdout
     assert stdout.splitlines()[-1].endswith("deployment SUCCESSFUL: v2 serves production traffic")
+
+
+@pytest.mark.parametrize("service", ["sts", "sso", "ecs"])
+def test_the_clients_botocore_makes_for_credentials_get_the_same_timeouts(service: str) -> None:
+    # With an assumed-role or SSO profile, botocore calls STS or SSO through clients of its own making;
+    # they must not fall back to its 60 s reads and legacy retries.
+    core = new_session("us-east-1")._session
+    config = core.create_client(service, region_name="us-east-1").meta.config
+    assert (config.connect_timeout, config.read_timeout) == (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+    assert config.retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
