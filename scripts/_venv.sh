@@ -16,8 +16,9 @@ ensure_venv() {
       continue
     fi
     echo "==> installing pinned dependencies ($file) into ./venv"
-    [ -x venv/bin/python ] || "$python" -m venv venv
-    venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$file"
+    # `|| return 1`: a caller that tests ensure_venv (`if ! ensure_venv`) runs it without set -e.
+    [ -x venv/bin/python ] || "$python" -m venv venv || return 1
+    venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$file" || return 1
     echo "$wanted" > "$stamp"
   done
 }
