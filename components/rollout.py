@@ -6,10 +6,11 @@ the settings that build them. Ranges are the ECS API's (DeploymentConfiguration 
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -83,9 +84,18 @@ class Canary:
 Strategy = AllAtOnce | Linear | Canary
 
 
+def hook_details_json(details: Mapping[str, Any]) -> str:
+    """hookDetails as the provider reads them back from ECS: compact, keys sorted (Go's JSON encoding).
+
+    Lifecycle hooks are a set in the provider's schema, so the details string is part of each hook's
+    identity; any other spacing or key order would show as a change on every preview of the stack.
+    """
+    return json.dumps(details, sort_keys=True, separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class LambdaTarget:
-    """ECS invokes `function_arn` through `invoke_role_arn` and passes it `details` (a JSON document)."""
+    """ECS invokes `function_arn` through `invoke_role_arn` and passes it `details` (see hook_details_json)."""
 
     function_arn: pulumi.Input[str]
     invoke_role_arn: pulumi.Input[str]

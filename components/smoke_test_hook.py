@@ -3,7 +3,6 @@ through the test listener rule before production traffic moves (code: hooks/smok
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import allow, trust_policy
-from components.rollout import LambdaTarget, LifecycleHook
+from components.rollout import LambdaTarget, LifecycleHook, hook_details_json
 from hooks.smoke_test import handler
 
 HANDLER_FILE = Path(handler.__file__).resolve()
@@ -82,7 +81,7 @@ class SmokeTestHook(pulumi.ComponentResource):
                 function_arn=function.arn,
                 invoke_role_arn=invoke_role_arn,
                 details=pulumi.Output.from_input(args.base_url).apply(
-                    lambda url: json.dumps(args.config(url).hook_details())),
+                    lambda url: hook_details_json(args.config(url).hook_details())),
             ),
             budget_minutes=args.budget_minutes,
         )

@@ -112,6 +112,11 @@ def test_hook_details_carry_the_url_the_version_and_the_budget(safe: ProgramRun)
         "maxAttempts": 10,
         "callbackDelaySeconds": 15,
     }
+    # As the provider reads them back from ECS (compact, keys sorted): hooks are a set, so any other
+    # spelling of the same document would show as a change on every preview.
+    assert hook["hookDetails"] == (
+        '{"baseUrl":"%s","callbackDelaySeconds":15,"expectedVersion":"v1","healthPath":"/health",'
+        '"maxAttempts":10,"versionPath":"/"}' % safe.outputs["url"])
 
 
 def test_smoke_test_settings_reach_the_hook() -> None:
