@@ -367,6 +367,28 @@ def test_a_trickling_target_cannot_hold_a_check_past_its_deadline(caplog: pytest
     assert elapsed < 1.8, f"the check took {elapsed:.1f} s"
 
 
+def test_a_deadline_spent_resolving_the_name_still_ends_the_check(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The watchdog fires while there is no socket to shut yet (slow DNS); the check must still stop
+    at once instead of reading a trickling answer with a fresh per-read timeout."""
+    resolve = socket.getaddrinfo
+
+    def slow_resolve(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(1.5)  # longer than REQUEST_TIMEOUT_SECONDS=1
+        return resolve(*args, **kwargs)
+
+    with _trickling_target(seconds_per_byte=0.3) as url:
+        monkeypatch.setattr(socket, "getaddrinfo", slow_resolve)
+        started = time.monotonic()
+        answers = drive(hook_details(url, maxAttempts=1))
+        elapsed = time.monotonic() - started
+
+    assert [a["hookStatus"] for a in answers] == ["FAILED"]
+    [log] = hook_logs(caplog)
+    assert log["reason"].startswith("timed out"), log["reason"]
+    assert elapsed < 2.5, f"the check took {elapsed:.1f} s"
+
+
 @dataclass
 class FakeLambdaContext:
     remaining_millis: int

@@ -244,6 +244,13 @@ def _get(url: str, settings: RequestSettings, deadline: float) -> tuple[int | No
     watchdog = threading.Timer(budget, _shut_down, args=(connection, expired))
     watchdog.start()
     try:
+        connection.connect()
+        # The watchdog cannot shut a socket that does not exist yet: if the deadline passed while
+        # resolving or connecting, stop here; otherwise no read may outlast what is left.
+        if expired.is_set() or time.monotonic() >= deadline:
+            raise TimeoutError("the deadline passed while connecting")
+        if connection.sock is not None:
+            connection.sock.settimeout(max(deadline - time.monotonic(), 0.001))
         connection.request("GET", urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, "")),
                            headers={settings.header_name: settings.header_value})
         response = connection.getresponse()
