@@ -263,13 +263,14 @@ def _json_object(text: str) -> dict[str, Any] | None:
 
 N = TypeVar("N", int, float)
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
-_DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+# The only decimal keys are ECS traffic percentages, which must be multiples of 0.1.
+_DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9])?")
 
 
 def _parse_number(key: str, raw: str | None, default: N, low: N, high: N, kind: type[N]) -> N:
     if raw is None:
         return default
-    allowed = f"allowed: a {'whole number' if kind is int else 'number'} from {low} to {high}"
+    allowed = f"allowed: a {'whole number' if kind is int else 'number with at most one decimal'} from {low} to {high}"
     # Plain decimals only: int() and float() would also take " 5\n", "1_000", "nan" and "inf".
     if not (_WHOLE_NUMBER if kind is int else _DECIMAL_NUMBER).fullmatch(raw):
         raise SettingsError(key, raw, allowed)

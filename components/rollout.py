@@ -34,6 +34,11 @@ def _require(condition: bool, what: str) -> None:
         raise ValueError(what)
 
 
+def _tenths(percent: float) -> bool:
+    """ECS takes traffic percentages in multiples of 0.1."""
+    return math.isclose(percent * 10, round(percent * 10), abs_tol=1e-9)
+
+
 @dataclass(frozen=True)
 class AllAtOnce:
     """BLUE_GREEN: all production traffic moves to the new revision in one step."""
@@ -54,7 +59,8 @@ class Linear:
     kind = "LINEAR"
 
     def __post_init__(self) -> None:
-        _require(3.0 <= self.step_percent <= 100.0, f"Linear.step_percent {self.step_percent} is not in 3-100")
+        _require(3.0 <= self.step_percent <= 100.0 and _tenths(self.step_percent),
+                 f"Linear.step_percent {self.step_percent} is not a multiple of 0.1 in 3-100")
         _require(0 <= self.step_bake_minutes <= MAX_BAKE_MINUTES,
                  f"Linear.step_bake_minutes {self.step_bake_minutes} is not in 0-{MAX_BAKE_MINUTES}")
 
@@ -72,7 +78,8 @@ class Canary:
     kind = "CANARY"
 
     def __post_init__(self) -> None:
-        _require(0.1 <= self.percent <= 100.0, f"Canary.percent {self.percent} is not in 0.1-100")
+        _require(0.1 <= self.percent <= 100.0 and _tenths(self.percent),
+                 f"Canary.percent {self.percent} is not a multiple of 0.1 in 0.1-100")
         _require(0 <= self.bake_minutes <= MAX_BAKE_MINUTES,
                  f"Canary.bake_minutes {self.bake_minutes} is not in 0-{MAX_BAKE_MINUTES}")
 

@@ -47,7 +47,9 @@ def test_linear_waits_for_every_step() -> None:
 
 
 @pytest.mark.parametrize("build, complaint", [
-    (lambda: Linear(step_percent=2, step_bake_minutes=1), "Linear.step_percent 2 is not in 3-100"),
+    (lambda: Linear(step_percent=2, step_bake_minutes=1), "Linear.step_percent 2 is not a multiple of 0.1 in 3-100"),
+    (lambda: Linear(step_percent=33.33, step_bake_minutes=1), "Linear.step_percent 33.33 is not a multiple of 0.1"),
+    (lambda: Canary(percent=10.55, bake_minutes=5), "Canary.percent 10.55 is not a multiple of 0.1"),
     (lambda: Linear(step_percent=10, step_bake_minutes=1441), "Linear.step_bake_minutes 1441"),
     (lambda: Canary(percent=0.05, bake_minutes=5), "Canary.percent 0.05"),
     (lambda: Rollout(AllAtOnce(), bake_time_minutes=-1), "Rollout.bake_time_minutes -1"),

@@ -197,9 +197,10 @@ def test_a_settings_error_is_the_run_error_the_language_host_prints_as_one_line(
 
 
 @pytest.mark.parametrize(("key", "value"), [("linear.stepPercent", "nan"), ("linear.stepPercent", "inf"),
-                                            ("linear.stepPercent", "1e1"), ("linear.stepPercent", " 10")])
+                                            ("linear.stepPercent", "1e1"), ("linear.stepPercent", " 10"),
+                                            ("linear.stepPercent", "3.33")])  # ECS: multiples of 0.1
 def test_decimal_settings_take_plain_decimals_only(key: str, value: str) -> None:
-    with pytest.raises(SettingsError, match=f"config '{re.escape(key)}'.*a number from 3.0 to 100.0"):
+    with pytest.raises(SettingsError, match=f"config '{re.escape(key)}'.*a number with at most one decimal from 3.0"):
         parse(deploymentStrategy="LINEAR", **as_config(key, value))
     assert parse(deploymentStrategy="LINEAR", linear={"stepPercent": "12.5"}).deployment.strategy == Linear(12.5, 1)
 
