@@ -23,8 +23,8 @@ from components.container_image import ContainerImageArgs
 from components.network import NatGateways, NetworkArgs
 from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
 from hooks.smoke_test import handler as smoke_test_hook
+from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
 
-PROJECT_NAME = "ecs-bluegreen"
 PROJECT_DIR = Path(__file__).resolve().parent
 
 T = TypeVar("T")
@@ -553,9 +553,6 @@ def _parse_notifications(raw: _RawConfig) -> NotificationSettings:
     return NotificationSettings(enabled=enabled, email=email)
 
 
-# An environment variable, not a config key: it must hold for one `pulumi up` only. Left in the stack's
-# config, it would send a stale orientation after the next deployment swapped the target groups.
-REWIRE_VARIABLE = "BLUEGREEN_REWIRE_PRIMARY"
 _TARGET_GROUP_COLORS: Mapping[str, Literal["blue", "green"]] = {"blue": "blue", "green": "green"}
 
 

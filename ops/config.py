@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ops.errors import CliError, ExitCode, one_line
+from stack_contract import PROJECT_NAME
 
 PULUMI_TIMEOUT_SECONDS = 60
 
@@ -155,7 +156,7 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str], outputs: Stack
 
 
 TAGGED_TYPES = ["ecs:cluster", "ecs:service"]
-PROJECT_TAG = ("project", "ecs-bluegreen")
+PROJECT_TAG = ("project", PROJECT_NAME)
 
 
 def find_tagged_service(tagging: Any, stack: str) -> tuple[str, str]:
