@@ -55,7 +55,7 @@ def test_rollback_does_nothing_unless_the_prompt_is_answered_yes(answer: str, me
 @pytest.mark.parametrize("state, message", [
     (deployment("SUCCESSFUL", "CLEAN_UP", finished=T0.replace(minute=8)),
      "ops: nothing to roll back: no deployment in progress (the last one, r9i43YFjvgF_xlg7m2eJ1r, ended SUCCESSFUL "
-     "at 2025-06-01 12:08:00Z); to run an earlier version, deploy it with `pulumi up`\n"),
+     "at 2025-06-01 12:08:00Z); to run earlier code, deploy it under a new appVersion\n"),
     (deployment("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"),
      "ops: nothing to roll back: deployment r9i43YFjvgF_xlg7m2eJ1r is already ROLLBACK_IN_PROGRESS\n"),
     (None, "ops: nothing to roll back: service 'app-svc' has no deployments\n"),

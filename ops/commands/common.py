@@ -26,7 +26,7 @@ def deployment_in_progress(rt: Runtime, verb: str) -> Deployment:
     if state not in aws.IN_PROGRESS:
         ended = deployment.get("finishedAt") or deployment.get("stoppedAt")
         raise CliError(f"nothing to {verb}: no deployment in progress (the last one, {short}, ended {state} at "
-                       f"{render.timestamp(ended)}); to run an earlier version, deploy it with `pulumi up`",
+                       f"{render.timestamp(ended)}); to run earlier code, deploy it under a new appVersion",
                        ExitCode.NOTHING_DONE)
     return deployment
 
