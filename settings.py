@@ -19,7 +19,8 @@ from typing import Any, Literal, TypeVar, overload
 import pulumi
 
 from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
-from components.container_image import ContainerImageArgs
+from components.container_image import ContainerImageArgs, TagMutability
+from components.load_balancer import Color
 from components.network import NatGateways, NetworkArgs
 from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
 from hooks.smoke_test import handler as smoke_test_hook
@@ -171,7 +172,7 @@ class StackSettings:
     image: ContainerImageArgs
     owner: str
     notifications: NotificationSettings
-    rewire_primary: Literal["blue", "green"] | None = None
+    rewire_primary: Color | None = None
     """From REWIRE_VARIABLE, for one `pulumi up`: send the service's load balancers again, naming this
     target group primary (the one ECS names primary now). None: ECS keeps the wiring it has."""
 
@@ -526,7 +527,7 @@ def _parse_strategy(raw: _RawConfig, kind: str) -> Strategy:
 
 
 def _parse_image(raw: _RawConfig, app_version: str) -> ContainerImageArgs:
-    mutability: Mapping[str, Literal["MUTABLE", "IMMUTABLE"]] = {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}
+    mutability: Mapping[str, TagMutability] = {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}
     return ContainerImageArgs(
         app_version=app_version,
         force_delete_repository=raw.boolean("imageRepositoryForceDelete", True),
@@ -553,10 +554,10 @@ def _parse_notifications(raw: _RawConfig) -> NotificationSettings:
     return NotificationSettings(enabled=enabled, email=email)
 
 
-_TARGET_GROUP_COLORS: Mapping[str, Literal["blue", "green"]] = {"blue": "blue", "green": "green"}
+_TARGET_GROUP_COLORS: Mapping[str, Color] = {"blue": "blue", "green": "green"}
 
 
-def _parse_rewire(value: str | None) -> Literal["blue", "green"] | None:
+def _parse_rewire(value: str | None) -> Color | None:
     if value is None or value in _TARGET_GROUP_COLORS:
         return None if value is None else _TARGET_GROUP_COLORS[value]
     raise SettingsError(REWIRE_VARIABLE, value, "allowed: blue or green, the target group the service names primary now",

@@ -17,6 +17,8 @@ DOCKERFILE = APP_DIR / "Dockerfile"
 # Fargate tasks run LINUX/X86_64 (the seed's task definition); build for it even on an arm64 laptop.
 IMAGE_PLATFORM = "linux/amd64"
 
+TagMutability = Literal["MUTABLE", "IMMUTABLE"]
+
 
 def image_build_args(app_version: str) -> dict[str, str]:
     """The build args `pulumi up` passes to `docker build`; the container test uses the same ones."""
@@ -28,7 +30,7 @@ class ContainerImageArgs:
     app_version: str
     force_delete_repository: bool
     images_to_keep: int
-    tag_mutability: Literal["MUTABLE", "IMMUTABLE"] = "MUTABLE"
+    tag_mutability: TagMutability = "MUTABLE"
     """IMMUTABLE: pushing another image under an existing appVersion fails (prod)."""
 
     def __post_init__(self) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.iam import trust_policy
+from components.load_balancer import Color
 from components.rollout import Rollout
 
 CONTAINER_NAME = "flask-container"
@@ -21,8 +22,6 @@ CONTAINER_SCRATCH_PATH = "/tmp"
 # The container health check (prod): the image ships this script; exit 0 iff /health answers 200.
 CONTAINER_HEALTH_CHECK_COMMAND = ("python", "/app/healthcheck.py")
 
-
-TargetGroupColor = Literal["blue", "green"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class EcsBlueGreenServiceArgs:
     security_group_id: pulumi.Input[str]
     assign_public_ip: bool
     """True only in public subnets (the seed): tasks then pull their image over the internet gateway."""
-    target_group_arns: Mapping[TargetGroupColor, pulumi.Input[str]]
+    target_group_arns: Mapping[Color, pulumi.Input[str]]
     """The two target groups ECS moves traffic between; blue is primary when the service is created."""
     production_listener_rule_arn: pulumi.Input[str]
     rollout: Rollout
@@ -57,7 +56,7 @@ class EcsBlueGreenServiceArgs:
     """When True, CONTAINER_SCRATCH_PATH is the container's one writable path (a task volume)."""
     container_health_check: bool = False
     desired_count_managed_by_autoscaling: bool = False
-    rewire_with_primary: TargetGroupColor | None = None
+    rewire_with_primary: Color | None = None
     """None (the default): the service's load balancers are sent when it is created and ignored after,
     because ECS owns them from the first deployment on. "blue" or "green": send them on this update,
     naming that target group primary; it must be the group the service names primary now."""
