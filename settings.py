@@ -8,61 +8,32 @@ before any resource is registered. Defaults are the values of the seed walkthrou
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal
 
 import pulumi
 
-from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
 from components.container_image import ContainerImageArgs, TagMutability
+from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
+from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS
 from components.load_balancer import Color
 from components.network import NatGateways, NetworkArgs
 from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
+from config_reader import ConfigReader, SettingsError, as_optional_text, project_values
 from hooks.smoke_test import handler as smoke_test_hook
 from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
 
+__all__ = ["PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings", "load_settings",
+           "parse_settings", "settings_for_stack_file"]
+
 PROJECT_DIR = Path(__file__).resolve().parent
-
-T = TypeVar("T")
-
-
-class SettingsError(pulumi.RunError):
-    """A stack config value is missing or not allowed.
-
-    A `pulumi.RunError` because the Python language host prints any other exception with its whole
-    traceback; this one it prints as its message alone, one line.
-    """
-
-    def __init__(self, key: str, value: object, allowed: str, source: str = "config") -> None:
-        self.key = key
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{source} '{key}': {value!r} is not allowed; {allowed}")
-
-
-# Fargate task sizes: CPU units -> allowed memory (MiB). Source: "Task CPU and memory" in the ECS
-# developer guide (Linux, platform version 1.4.0).
-FARGATE_MEMORY_BY_CPU: Mapping[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
-
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                      2192, 2557, 2922, 3288, 3653)
 
 # A Docker tag: the image is tagged with appVersion.
 _APP_VERSION_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_HTTP_PATH_PATTERN = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
 # Every pattern here is applied with fullmatch: `re.match` with `$` would accept a trailing newline.
 
 
@@ -182,141 +153,7 @@ class StackSettings:
         return {"project": PROJECT_NAME, "stack": self.stack, "owner": self.owner}
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading raw values. Pulumi hands every config value over as a string (objects and lists as JSON).
-
-
-class _RawConfig:
-    """The project's raw config values; remembers which keys were read to reject unknown ones.
-
-    An object value (`pulumi config set --path smokeTest.enabled true`) is read key by key as
-    `smokeTest.enabled`, so a misspelled inner key is caught like a misspelled top-level one.
-    """
-
-    def __init__(self, values: Mapping[str, str]) -> None:
-        self._values: dict[str, str] = {}
-        for key, text in values.items():
-            nested = _json_object(text)
-            if nested is None:
-                self._values[key] = text
-            else:
-                self._values.update({f"{key}.{inner}": _as_text(value) for inner, value in nested.items()})
-        self.read: set[str] = set()
-
-    def text(self, key: str) -> str | None:
-        self.read.add(key)
-        return self._values.get(key)
-
-    def text_or(self, key: str, default: str) -> str:
-        """The value as set (even if empty: an empty value is an error, not a request for the default)."""
-        value = self.text(key)
-        return default if value is None else value
-
-    def reject_if_set(self, keys: tuple[str, ...], allowed: str) -> None:
-        """Keys that only mean something with another setting: setting them without it is an error."""
-        self.read.update(keys)  # known keys all the same (the unknown-key error lists them)
-        for key in keys:
-            if key in self._values:
-                raise SettingsError(key, self._values[key], allowed)
-
-    # Each reads one key, named once, with its default and what is allowed.
-
-    @overload
-    def integer(self, key: str, default: int, low: int, high: int) -> int: ...
-    @overload
-    def integer(self, key: str, default: None, low: int, high: int) -> int | None: ...
-
-    def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
-        raw = self.text(key)
-        return default if raw is None else _parse_number(key, raw, low, low, high, int)
-
-    def decimal(self, key: str, default: float, low: float, high: float) -> float:
-        return _parse_number(key, self.text(key), default, low, high, float)
-
-    def boolean(self, key: str, default: bool) -> bool:
-        return _parse_bool(key, self.text(key), default)
-
-    def choice(self, key: str, default: T, choices: Mapping[str, T]) -> T:
-        return _parse_choice(key, self.text(key), default, choices)
-
-    def path(self, key: str, default: str) -> str:
-        return _parse_path(key, self.text(key), default)
-
-    def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        return _parse_string_list(key, self.text(key), default)
-
-    def unknown_keys(self) -> list[str]:
-        return sorted(set(self._values) - self.read)
-
-    def value(self, key: str) -> str:
-        return self._values[key]
-
-
-def _json_object(text: str) -> dict[str, Any] | None:
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-N = TypeVar("N", int, float)
-_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
-# The only decimal keys are ECS traffic percentages, which must be multiples of 0.1.
-_DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9])?")
-
-
-def _parse_number(key: str, raw: str | None, default: N, low: N, high: N, kind: type[N]) -> N:
-    if raw is None:
-        return default
-    allowed = f"allowed: a {'whole number' if kind is int else 'number with at most one decimal'} from {low} to {high}"
-    # Plain decimals only: int() and float() would also take " 5\n", "1_000", "nan" and "inf".
-    if not (_WHOLE_NUMBER if kind is int else _DECIMAL_NUMBER).fullmatch(raw):
-        raise SettingsError(key, raw, allowed)
-    value = kind(raw)
-    if not low <= value <= high:
-        raise SettingsError(key, value, allowed)
-    return value
-
-
-def _parse_bool(key: str, raw: str | None, default: bool) -> bool:
-    if raw is None:
-        return default
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise SettingsError(key, raw, "allowed: true or false")
-
-
-def _parse_choice(key: str, raw: str | None, default: T, choices: Mapping[str, T]) -> T:
-    if raw is None:
-        return default
-    if raw in choices:
-        return choices[raw]
-    raise SettingsError(key, raw, f"allowed: one of {', '.join(choices)}")
-
-
-def _parse_string_list(key: str, raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    if raw is None:
-        return default
-    try:
-        value: Any = json.loads(raw)
-    except json.JSONDecodeError:
-        value = None
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise SettingsError(key, raw, "allowed: a list of strings (in YAML: [a, b])")
-    return tuple(value)
-
-
-def _parse_path(key: str, raw: str | None, default: str) -> str:
-    value = default if raw is None else raw
-    if not _HTTP_PATH_PATTERN.fullmatch(value) or len(value) > 1024:
-        raise SettingsError(key, value, "allowed: an HTTP path starting with '/', e.g. /health")
-    return value
-
-
-def _parse_network(raw: _RawConfig, region: str) -> NetworkArgs:
+def _parse_network(raw: ConfigReader, region: str) -> NetworkArgs:
     vpc_text = raw.text_or("vpcCidr", "10.0.0.0/16")
     try:
         vpc = ipaddress.IPv4Network(vpc_text)
@@ -368,7 +205,7 @@ _CERTIFICATE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:c
 _DOMAIN_PATTERN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 
-def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
+def _parse_load_balancer(raw: ConfigReader, region: str) -> LoadBalancerSettings:
     certificate_arn = raw.text("https.certificateArn")
     domain_name = raw.text("https.domainName")
     hosted_zone_id = raw.text("https.hostedZoneId")
@@ -397,7 +234,7 @@ def _parse_load_balancer(raw: _RawConfig, region: str) -> LoadBalancerSettings:
     )
 
 
-def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
+def _parse_subnet_cidrs(raw: ConfigReader, key: str, default: tuple[str, ...],
                         vpc: ipaddress.IPv4Network, smallest: int = 28, why: str = "an AWS subnet limit",
                         ) -> tuple[str, ...]:
     cidrs = raw.strings(key, default)
@@ -419,7 +256,7 @@ def _parse_subnet_cidrs(raw: _RawConfig, key: str, default: tuple[str, ...],
     return tuple(str(network) for network in networks)
 
 
-def _parse_service(raw: _RawConfig) -> ServiceSettings:
+def _parse_service(raw: ConfigReader) -> ServiceSettings:
     cpu = raw.choice("cpu", 256, {str(c): c for c in FARGATE_MEMORY_BY_CPU})
     allowed_memory = FARGATE_MEMORY_BY_CPU[cpu]
     memory = raw.choice("memory", 512, {str(m): m for m in allowed_memory})
@@ -440,7 +277,7 @@ def _parse_service(raw: _RawConfig) -> ServiceSettings:
     )
 
 
-def _parse_autoscaling(raw: _RawConfig, desired_count: int) -> AutoscalingSettings | None:
+def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> AutoscalingSettings | None:
     enabled = raw.boolean("autoscaling.enabled", False)
     if not enabled:
         raw.reject_if_set(("autoscaling.minCapacity", "autoscaling.maxCapacity", "autoscaling.cpuTargetPercent",
@@ -459,7 +296,7 @@ def _parse_autoscaling(raw: _RawConfig, desired_count: int) -> AutoscalingSettin
     )
 
 
-def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSettings:
+def _parse_deployment(raw: ConfigReader, health_check_path: str) -> DeploymentSettings:
     strategy = raw.choice("deploymentStrategy", "BLUE_GREEN", {name: name for name in STRATEGIES})
     for owner, keys in (("LINEAR", ("linear.stepPercent", "linear.stepBakeMinutes")),
                         ("CANARY", ("canary.percent", "canary.bakeMinutes"))):
@@ -498,7 +335,7 @@ def _parse_deployment(raw: _RawConfig, health_check_path: str) -> DeploymentSett
     )
 
 
-def _parse_test_traffic(raw: _RawConfig, needed: bool) -> TestTrafficSettings:
+def _parse_test_traffic(raw: ConfigReader, needed: bool) -> TestTrafficSettings:
     test_traffic = TestTrafficSettings(
         enabled=raw.boolean("testTraffic.enabled", needed),
         header_name=raw.text_or("testTraffic.headerName", "X-Bluegreen-Test"),
@@ -514,7 +351,7 @@ def _parse_test_traffic(raw: _RawConfig, needed: bool) -> TestTrafficSettings:
     return test_traffic
 
 
-def _parse_strategy(raw: _RawConfig, kind: str) -> Strategy:
+def _parse_strategy(raw: ConfigReader, kind: str) -> Strategy:
     if kind == "LINEAR":
         return Linear(
             step_percent=raw.decimal("linear.stepPercent", 10.0, 3.0, 100.0),
@@ -526,7 +363,7 @@ def _parse_strategy(raw: _RawConfig, kind: str) -> Strategy:
     return AllAtOnce()
 
 
-def _parse_image(raw: _RawConfig, app_version: str) -> ContainerImageArgs:
+def _parse_image(raw: ConfigReader, app_version: str) -> ContainerImageArgs:
     mutability: Mapping[str, TagMutability] = {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}
     return ContainerImageArgs(
         app_version=app_version,
@@ -536,7 +373,7 @@ def _parse_image(raw: _RawConfig, app_version: str) -> ContainerImageArgs:
     )
 
 
-def _parse_owner(raw: _RawConfig) -> str:
+def _parse_owner(raw: ConfigReader) -> str:
     owner = raw.text_or("owner", "unassigned")
     # AWS tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
     if not re.fullmatch(r"[\w .:/=+\-@]{1,256}", owner):
@@ -544,7 +381,7 @@ def _parse_owner(raw: _RawConfig) -> str:
     return owner
 
 
-def _parse_notifications(raw: _RawConfig) -> NotificationSettings:
+def _parse_notifications(raw: ConfigReader) -> NotificationSettings:
     enabled = raw.boolean("notifications.enabled", False)
     email = raw.text("notifications.email")
     if not enabled:
@@ -570,7 +407,7 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
     if not region:
         raise SettingsError("aws:region", region, "allowed: an AWS region, e.g. ap-northeast-1 "
                                                   "(pulumi config set aws:region ap-northeast-1)")
-    raw = _RawConfig(values)
+    raw = ConfigReader(values)
     app_version = raw.text("appVersion")
     if app_version is None or not _APP_VERSION_PATTERN.fullmatch(app_version):
         raise SettingsError("appVersion", app_version,
@@ -606,15 +443,6 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
 # Sources of raw values: the running Pulumi program, or a stack file (for tests and tools).
 
 
-def _project_values(all_config: Mapping[str, Any]) -> dict[str, str]:
-    prefix = f"{PROJECT_NAME}:"
-    return {key[len(prefix):]: _as_text(value) for key, value in all_config.items() if key.startswith(prefix)}
-
-
-def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def load_settings() -> StackSettings:
     """Reads the running stack's config. Raises SettingsError before any resource is registered."""
     from pulumi.runtime import config as runtime_config
@@ -624,12 +452,8 @@ def load_settings() -> StackSettings:
         return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
     config = all_config()
-    return parse_settings(pulumi.get_stack(), _as_optional_text(config.get("aws:region")), _project_values(config),
-                          rewire_primary=os.environ.get(REWIRE_VARIABLE))
-
-
-def _as_optional_text(value: Any) -> str | None:
-    return None if value is None else _as_text(value)
+    return parse_settings(pulumi.get_stack(), as_optional_text(config.get("aws:region")),
+                          project_values(config, PROJECT_NAME), rewire_primary=os.environ.get(REWIRE_VARIABLE))
 
 
 def settings_for_stack_file(stack: str, app_version: str | None = None) -> StackSettings:
@@ -638,7 +462,7 @@ def settings_for_stack_file(stack: str, app_version: str | None = None) -> Stack
 
     document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}
     config: dict[str, Any] = dict(document.get("config") or {})
-    values = _project_values(config)
+    values = project_values(config, PROJECT_NAME)
     if app_version is not None:
         values["appVersion"] = app_version
-    return parse_settings(stack, _as_optional_text(config.get("aws:region")), values)
+    return parse_settings(stack, as_optional_text(config.get("aws:region")), values)

@@ -22,6 +22,21 @@ CONTAINER_SCRATCH_PATH = "/tmp"
 # The container health check (prod): the image ships this script; exit 0 iff /health answers 200.
 CONTAINER_HEALTH_CHECK_COMMAND = ("python", "/app/healthcheck.py")
 
+# Fargate task sizes: CPU units -> allowed memory (MiB). Source: "Task CPU and memory" in the ECS
+# developer guide (Linux, platform version 1.4.0).
+FARGATE_MEMORY_BY_CPU: Mapping[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,10 @@ class EcsBlueGreenServiceArgs:
             raise ValueError(f"container_port {self.container_port} is not in 1024-65535 (the image runs as non-root)")
         if self.desired_count < 0 or self.health_check_grace_period_seconds < 0:
             raise ValueError("desired_count and health_check_grace_period_seconds cannot be negative")
+        if self.memory not in FARGATE_MEMORY_BY_CPU.get(self.cpu, ()):
+            raise ValueError(f"cpu {self.cpu} with memory {self.memory} is not a Fargate task size")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"log_retention_days {self.log_retention_days} is not a CloudWatch Logs retention")
 
 
 class EcsBlueGreenService(pulumi.ComponentResource):

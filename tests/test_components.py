@@ -183,6 +183,8 @@ def lb_args(**overrides: object) -> LoadBalancerArgs:
     (lambda: lb_args(hosted_zone_id="Z123"), "hosted_zone_id needs domain_name"),
     (lambda: service_args(target_group_arns={"blue": "arn:blue"}), "needs exactly blue and green"),
     (lambda: service_args(container_port=443), "container_port 443"),
+    (lambda: service_args(cpu=256, memory=4096), "cpu 256 with memory 4096 is not a Fargate task size"),
+    (lambda: service_args(log_retention_days=10), "log_retention_days 10"),
 ])
 def test_component_args_refuse_what_the_component_cannot_build(build: Callable[[], object], complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
