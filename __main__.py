@@ -64,10 +64,8 @@ if deployment.manual_approval.enabled:
 rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
     alb_arn_suffix=load_balancer.alb_arn_suffix,
     target_group_arn_suffixes={color: group.arn_suffix for color, group in load_balancer.target_groups.items()},
-    target_5xx_threshold=deployment.rollback_alarms.target_5xx_threshold,
-    unhealthy_hosts_threshold=deployment.rollback_alarms.unhealthy_hosts_threshold,
-    evaluation_periods=deployment.rollback_alarms.evaluation_periods,
-), opts=with_tags) if deployment.rollback_alarms.enabled else None
+    thresholds=deployment.rollback_alarms,
+), opts=with_tags) if deployment.rollback_alarms else None
 
 autoscaling = settings.service.autoscaling
 service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
@@ -101,10 +99,7 @@ if autoscaling is not None:
     ServiceAutoscaling("app", ServiceAutoscalingArgs(
         cluster_name=service.cluster_name,
         service_name=service.service_name,
-        min_capacity=autoscaling.min_capacity,
-        max_capacity=autoscaling.max_capacity,
-        cpu_target_percent=autoscaling.cpu_target_percent,
-        memory_target_percent=autoscaling.memory_target_percent,
+        targets=autoscaling,
     ), opts=with_tags)
 
 rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
@@ -113,7 +108,7 @@ rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
     target_group_arn_suffixes={color: group.arn_suffix for color, group in load_balancer.target_groups.items()},
     cluster_name=service.cluster_name,
     service_name=service.service_name,
-    target_5xx_alarm_threshold=deployment.rollback_alarms.target_5xx_threshold if rollback_alarms else None,
+    target_5xx_alarm_threshold=deployment.rollback_alarms.target_5xx if deployment.rollback_alarms else None,
 ), opts=with_tags)
 
 notifications = DeploymentNotifications("deployments", DeploymentNotificationsArgs(

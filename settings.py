@@ -22,7 +22,9 @@ from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
 from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS
 from components.load_balancer import Color
 from components.network import NatGateways, NetworkArgs
+from components.rollback_alarms import AlarmThresholds
 from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
+from components.service_autoscaling import ScalingTargets
 from config_reader import ConfigReader, SettingsError, as_optional_text, project_values
 from hooks.smoke_test import handler as smoke_test_hook
 from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
@@ -52,14 +54,6 @@ class LoadBalancerSettings:
 
 
 @dataclass(frozen=True)
-class AutoscalingSettings:
-    min_capacity: int
-    max_capacity: int
-    cpu_target_percent: int
-    memory_target_percent: int | None
-
-
-@dataclass(frozen=True)
 class ServiceSettings:
     desired_count: int
     cpu: int
@@ -71,7 +65,7 @@ class ServiceSettings:
     read_only_root_filesystem: bool
     container_health_check: bool
     container_insights: bool
-    autoscaling: AutoscalingSettings | None
+    autoscaling: ScalingTargets | None
 
 
 STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
@@ -106,14 +100,6 @@ class ManualApprovalSettings:
 
 
 @dataclass(frozen=True)
-class RollbackAlarmSettings:
-    enabled: bool
-    target_5xx_threshold: int
-    unhealthy_hosts_threshold: int
-    evaluation_periods: int
-
-
-@dataclass(frozen=True)
 class DeploymentSettings:
     strategy: Strategy
     bake_time_minutes: int
@@ -122,7 +108,8 @@ class DeploymentSettings:
     test_traffic: TestTrafficSettings
     smoke_test: SmokeTestSettings
     manual_approval: ManualApprovalSettings
-    rollback_alarms: RollbackAlarmSettings
+    rollback_alarms: AlarmThresholds | None
+    """None: no rollback alarms."""
 
 
 @dataclass(frozen=True)
@@ -277,7 +264,7 @@ def _parse_service(raw: ConfigReader) -> ServiceSettings:
     )
 
 
-def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> AutoscalingSettings | None:
+def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> ScalingTargets | None:
     enabled = raw.boolean("autoscaling.enabled", False)
     if not enabled:
         raw.reject_if_set(("autoscaling.minCapacity", "autoscaling.maxCapacity", "autoscaling.cpuTargetPercent",
@@ -288,7 +275,7 @@ def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> AutoscalingSett
     if not minimum <= desired_count <= maximum:
         raise SettingsError("desiredCount", desired_count,
                             f"allowed: from autoscaling.minCapacity {minimum} to autoscaling.maxCapacity {maximum}")
-    return AutoscalingSettings(
+    return ScalingTargets(
         min_capacity=minimum,
         max_capacity=maximum,
         cpu_target_percent=raw.integer("autoscaling.cpuTargetPercent", 60, 10, 95),
@@ -326,12 +313,19 @@ def _parse_deployment(raw: ConfigReader, health_check_path: str) -> DeploymentSe
         test_traffic=_parse_test_traffic(raw, needed=smoke_test.enabled or manual_approval.enabled),
         smoke_test=smoke_test,
         manual_approval=manual_approval,
-        rollback_alarms=RollbackAlarmSettings(
-            enabled=raw.boolean("rollbackAlarms.enabled", False),
-            target_5xx_threshold=raw.integer("rollbackAlarms.target5xxThreshold", 5, 1, 1000000),
-            unhealthy_hosts_threshold=raw.integer("rollbackAlarms.unhealthyHostsThreshold", 1, 1, 1000),
-            evaluation_periods=raw.integer("rollbackAlarms.evaluationPeriods", 2, 1, 10),
-        ),
+        rollback_alarms=_parse_rollback_alarms(raw),
+    )
+
+
+def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
+    if not raw.boolean("rollbackAlarms.enabled", False):
+        raw.reject_if_set(("rollbackAlarms.target5xxThreshold", "rollbackAlarms.unhealthyHostsThreshold",
+                           "rollbackAlarms.evaluationPeriods"), "allowed only with rollbackAlarms.enabled: true")
+        return None
+    return AlarmThresholds(
+        target_5xx=raw.integer("rollbackAlarms.target5xxThreshold", 5, 1, 1000000),
+        unhealthy_hosts=raw.integer("rollbackAlarms.unhealthyHostsThreshold", 1, 1, 1000),
+        evaluation_periods=raw.integer("rollbackAlarms.evaluationPeriods", 2, 1, 10),
     )
 
 

@@ -15,13 +15,26 @@ PERIOD_SECONDS = 60
 
 
 @dataclass(frozen=True)
+class AlarmThresholds:
+    """When a target group's alarms fire (the settings build this; the component takes it as is)."""
+
+    target_5xx: int = 5
+    """Target 5xx answers in one minute; one such minute alarms."""
+    unhealthy_hosts: int = 1
+    """Unhealthy targets, for `evaluation_periods` minutes in a row."""
+    evaluation_periods: int = 2
+
+    def __post_init__(self) -> None:
+        if self.target_5xx < 1 or self.unhealthy_hosts < 1 or not 1 <= self.evaluation_periods <= 10:
+            raise ValueError(f"{self} needs thresholds of at least 1 and 1-10 evaluation periods")
+
+
+@dataclass(frozen=True)
 class RollbackAlarmsArgs:
     alb_arn_suffix: pulumi.Input[str]
     target_group_arn_suffixes: dict[str, pulumi.Input[str]]
     """Target group label (blue, green) -> its ARN suffix (the CloudWatch dimension)."""
-    target_5xx_threshold: int
-    unhealthy_hosts_threshold: int
-    evaluation_periods: int
+    thresholds: AlarmThresholds
 
 
 class RollbackAlarms(pulumi.ComponentResource):
@@ -34,9 +47,9 @@ class RollbackAlarms(pulumi.ComponentResource):
         # (name suffix, what it means, metric, statistic, threshold, breaching datapoints needed)
         watched = [
             ("target-5xx", "targets answer HTTP 5xx", "HTTPCode_Target_5XX_Count", "Sum",
-             args.target_5xx_threshold, 1),
+             args.thresholds.target_5xx, 1),
             ("unhealthy-hosts", "has unhealthy targets", "UnHealthyHostCount", "Maximum",
-             args.unhealthy_hosts_threshold, args.evaluation_periods),
+             args.thresholds.unhealthy_hosts, args.thresholds.evaluation_periods),
         ]
         alarms: list[aws.cloudwatch.MetricAlarm] = []
         for label, target_group in args.target_group_arn_suffixes.items():
@@ -49,7 +62,7 @@ class RollbackAlarms(pulumi.ComponentResource):
                     dimensions={"LoadBalancer": args.alb_arn_suffix, "TargetGroup": target_group},
                     statistic=statistic,
                     period=PERIOD_SECONDS,
-                    evaluation_periods=args.evaluation_periods,
+                    evaluation_periods=args.thresholds.evaluation_periods,
                     datapoints_to_alarm=datapoints,
                     comparison_operator="GreaterThanOrEqualToThreshold",
                     threshold=threshold,

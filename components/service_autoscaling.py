@@ -19,13 +19,28 @@ SCALE_IN_COOLDOWN_SECONDS = 300
 
 
 @dataclass(frozen=True)
+class ScalingTargets:
+    """The task count's range and what it tracks (the settings build this; the component takes it as is)."""
+
+    min_capacity: int
+    max_capacity: int
+    cpu_target_percent: int = 60
+    memory_target_percent: int | None = None
+    """None: scale on CPU only."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_capacity <= self.max_capacity:
+            raise ValueError(f"min_capacity {self.min_capacity} and max_capacity {self.max_capacity} are not a range")
+        for percent in (self.cpu_target_percent, self.memory_target_percent):
+            if percent is not None and not 10 <= percent <= 95:
+                raise ValueError(f"target percent {percent} is not in 10-95")
+
+
+@dataclass(frozen=True)
 class ServiceAutoscalingArgs:
     cluster_name: pulumi.Input[str]
     service_name: pulumi.Input[str]
-    min_capacity: int
-    max_capacity: int
-    cpu_target_percent: int
-    memory_target_percent: int | None = None
+    targets: ScalingTargets
 
 
 class ServiceAutoscaling(pulumi.ComponentResource):
@@ -38,13 +53,13 @@ class ServiceAutoscaling(pulumi.ComponentResource):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", args.cluster_name, "/", args.service_name),
-            min_capacity=args.min_capacity,
-            max_capacity=args.max_capacity,
+            min_capacity=args.targets.min_capacity,
+            max_capacity=args.targets.max_capacity,
             opts=child,
         )
-        targets = {"cpu": ("ECSServiceAverageCPUUtilization", args.cpu_target_percent)}
-        if args.memory_target_percent is not None:
-            targets["memory"] = ("ECSServiceAverageMemoryUtilization", args.memory_target_percent)
+        targets = {"cpu": ("ECSServiceAverageCPUUtilization", args.targets.cpu_target_percent)}
+        if args.targets.memory_target_percent is not None:
+            targets["memory"] = ("ECSServiceAverageMemoryUtilization", args.targets.memory_target_percent)
         for label, (metric, percent) in targets.items():
             aws.appautoscaling.Policy(
                 f"{name}-{label}",

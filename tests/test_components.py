@@ -20,9 +20,9 @@ from components.container_image import ContainerImage, ContainerImageArgs
 from components.ecs_blue_green_service import CONTAINER_NAME, EcsBlueGreenService, EcsBlueGreenServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
-from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
+from components.rollback_alarms import AlarmThresholds, RollbackAlarms, RollbackAlarmsArgs
 from components.rollout import AllAtOnce, Canary, Rollout, manual_approval
-from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
+from components.service_autoscaling import ScalingTargets, ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from tests.pulumi_harness import run_component
 
@@ -138,7 +138,7 @@ def test_smoke_test_hook_on_its_own() -> None:
 def test_rollback_alarms_for_any_labels_and_thresholds() -> None:
     run = run_component(lambda: RollbackAlarms("alarms", RollbackAlarmsArgs(
         alb_arn_suffix="app/alb/1", target_group_arn_suffixes={"one": "targetgroup/one/1"},
-        target_5xx_threshold=50, unhealthy_hosts_threshold=3, evaluation_periods=5)))
+        thresholds=AlarmThresholds(target_5xx=50, unhealthy_hosts=3, evaluation_periods=5))))
     alarms = run.of_type(ALARM)
     assert {(a["metricName"], a["threshold"], a["evaluationPeriods"]) for a in alarms} == {
         ("HTTPCode_Target_5XX_Count", 50, 5), ("UnHealthyHostCount", 3, 5)}
@@ -147,7 +147,8 @@ def test_rollback_alarms_for_any_labels_and_thresholds() -> None:
 
 def test_autoscaling_without_memory_tracks_cpu_only() -> None:
     run = run_component(lambda: ServiceAutoscaling("scale", ServiceAutoscalingArgs(
-        cluster_name="c", service_name="s", min_capacity=1, max_capacity=4, cpu_target_percent=50)))
+        cluster_name="c", service_name="s", targets=ScalingTargets(min_capacity=1, max_capacity=4,
+                                                                  cpu_target_percent=50))))
     assert run.one(SCALING_TARGET)["resourceId"] == "service/c/s"
     [policy] = run.of_type(SCALING_POLICY)
     configuration = policy["targetTrackingScalingPolicyConfiguration"]
@@ -159,8 +160,8 @@ def test_components_accept_a_provider_for_their_children() -> None:
     def build() -> None:
         provider = aws.Provider("tagged", region="ap-northeast-1")
         RollbackAlarms("alarms", RollbackAlarmsArgs(
-            alb_arn_suffix="a", target_group_arn_suffixes={"x": "t"}, target_5xx_threshold=1,
-            unhealthy_hosts_threshold=1, evaluation_periods=1), opts=pulumi.ResourceOptions(providers=[provider]))
+            alb_arn_suffix="a", target_group_arn_suffixes={"x": "t"}, thresholds=AlarmThresholds(1, 1, 1)),
+            opts=pulumi.ResourceOptions(providers=[provider]))
 
     run = run_component(build)
     provider = run.one(AWS_PROVIDER)

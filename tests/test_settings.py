@@ -96,9 +96,6 @@ BAD_VALUES = [
     ("manualApproval.timeoutMinutes", 20161, "from 1 to 20160"),
     ("manualApproval.timeoutAction", "ABORT", "one of ROLLBACK, CONTINUE"),
     ("rollbackAlarms.enabled", "no", "true or false"),
-    ("rollbackAlarms.target5xxThreshold", 0, "from 1 to"),
-    ("rollbackAlarms.unhealthyHostsThreshold", 0, "from 1 to 1000"),
-    ("rollbackAlarms.evaluationPeriods", 11, "from 1 to 10"),
     ("taskSubnets", "isolated", "one of public, private"),
     ("natGateways", "Single", "allowed only with taskSubnets: private"),
     ("vpcEndpoints", True, "allowed only with taskSubnets: private"),
@@ -213,6 +210,12 @@ STRATEGY_BAD_VALUES = [
     ({"deploymentStrategy": "CANARY", "canary": {"percent": 0.05}}, "canary.percent", "from 0.1 to 100.0"),
     ({"deploymentStrategy": "CANARY", "canary": {"bakeMinutes": -1}}, "canary.bakeMinutes", "0 to 1440"),
     ({"canary": {"percent": 5}}, "canary.percent", "only with deploymentStrategy CANARY (it is BLUE_GREEN)"),
+    ({"rollbackAlarms": {"enabled": True, "target5xxThreshold": 0}}, "rollbackAlarms.target5xxThreshold", "from 1 to"),
+    ({"rollbackAlarms": {"enabled": True, "unhealthyHostsThreshold": 0}}, "rollbackAlarms.unhealthyHostsThreshold",
+     "from 1 to 1000"),
+    ({"rollbackAlarms": {"enabled": True, "evaluationPeriods": 11}}, "rollbackAlarms.evaluationPeriods", "from 1 to 10"),
+    ({"rollbackAlarms": {"evaluationPeriods": 3}}, "rollbackAlarms.evaluationPeriods",
+     "allowed only with rollbackAlarms.enabled: true"),
     ({"deploymentStrategy": "CANARY", "linear": {"stepPercent": 5}}, "linear.stepPercent",
      "only with deploymentStrategy LINEAR (it is CANARY)"),
 ]
@@ -292,7 +295,7 @@ def test_prod_stack_file_is_the_production_profile() -> None:
     assert settings.load_balancer.https is not None
     assert settings.service.desired_count >= 2
     assert settings.service.autoscaling is not None and settings.service.autoscaling.min_capacity >= 2
-    assert settings.deployment.smoke_test.enabled and settings.deployment.rollback_alarms.enabled
+    assert settings.deployment.smoke_test.enabled and settings.deployment.rollback_alarms is not None
     assert settings.tags == {"project": "ecs-bluegreen", "stack": "prod", "owner": "platform-team"}
 
 
@@ -310,7 +313,8 @@ def test_the_readme_documents_exactly_the_keys_the_program_reads() -> None:
 # Settings a key only applies with (README: "only with ..."), so its row can be checked on its own.
 ROW_CONTEXT: dict[str, dict[str, object]] = {
     "linear.": {"deploymentStrategy": "LINEAR"}, "canary.": {"deploymentStrategy": "CANARY"},
-    "autoscaling.": {"autoscaling": {"enabled": True}}, "privateSubnetCidrs": {"taskSubnets": "private"},
+    "autoscaling.": {"autoscaling": {"enabled": True}}, "rollbackAlarms.": {"rollbackAlarms": {"enabled": True}},
+    "privateSubnetCidrs": {"taskSubnets": "private"},
     "vpcEndpoints": {"taskSubnets": "private"},
 }
 
@@ -323,7 +327,7 @@ def config_table() -> list[tuple[str, str, str]]:
 
 
 def parse_row(key: str, value: object | None = None) -> StackSettings:
-    context = next((c for prefix, c in ROW_CONTEXT.items() if key.startswith(prefix) and key != "autoscaling.enabled"),
+    context = next((c for prefix, c in ROW_CONTEXT.items() if key.startswith(prefix) and not key.endswith(".enabled")),
                    {})
     merged: dict[str, object] = json.loads(json.dumps(context))
     if value is not None:
