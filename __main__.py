@@ -9,7 +9,7 @@ from components.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenS
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
-from components.rollout import LifecycleHook, Rollout, manual_approval
+from components.rollout import LifecycleHook, Rollout
 from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
 from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
@@ -41,25 +41,18 @@ load_balancer = LoadBalancer("app", LoadBalancerArgs(
 
 image = ContainerImage("app", settings.image, opts=with_tags)
 
-hooks: list[LifecycleHook] = []
 test_traffic = load_balancer.test_traffic
-smoke_test = None
-if deployment.smoke_test.enabled and test_traffic is not None:
-    smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
-        base_url=load_balancer.url,
-        header_name=deployment.test_traffic.header_name,
-        header_value=test_traffic.header_value,
-        expected_version=settings.app_version,
-        health_path=deployment.smoke_test.health_path,
-        version_path=deployment.smoke_test.version_path,
-        max_attempts=deployment.smoke_test.max_attempts,
-        callback_delay_seconds=deployment.smoke_test.callback_delay_seconds,
-        log_retention_days=settings.service.log_retention_days,
-    ), opts=with_tags)
-    hooks.append(smoke_test.lifecycle_hook)
-if deployment.manual_approval.enabled:
-    hooks.append(manual_approval(deployment.manual_approval.timeout_minutes,
-                                 deployment.manual_approval.timeout_action))
+smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
+    base_url=load_balancer.url,
+    header_name=deployment.test_traffic.header_name,
+    header_value=test_traffic.header_value,
+    expected_version=settings.app_version,
+    log_retention_days=settings.service.log_retention_days,
+    checks=deployment.smoke_test,
+), opts=with_tags) if deployment.smoke_test and test_traffic else None
+hooks: list[LifecycleHook] = [smoke_test.lifecycle_hook] if smoke_test else []
+if deployment.manual_approval:
+    hooks.append(deployment.manual_approval)
 
 rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
     alb_arn_suffix=load_balancer.alb_arn_suffix,

@@ -23,8 +23,12 @@ from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTI
 from components.load_balancer import Color
 from components.network import NatGateways, NetworkArgs
 from components.rollback_alarms import AlarmThresholds
-from components.rollout import MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, Linear, Strategy, TimeoutAction
+from components.rollout import (
+    MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, LifecycleHook, Linear, Strategy, TimeoutAction,
+    manual_approval,
+)
 from components.service_autoscaling import ScalingTargets
+from components.smoke_test_hook import SmokeTestChecks
 from config_reader import ConfigReader, SettingsError, as_optional_text, project_values
 from hooks.smoke_test import handler as smoke_test_hook
 from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
@@ -84,30 +88,16 @@ class TestTrafficSettings:
 
 
 @dataclass(frozen=True)
-class SmokeTestSettings:
-    enabled: bool
-    health_path: str
-    version_path: str
-    max_attempts: int
-    callback_delay_seconds: int
-
-
-@dataclass(frozen=True)
-class ManualApprovalSettings:
-    enabled: bool
-    timeout_minutes: int
-    timeout_action: TimeoutAction
-
-
-@dataclass(frozen=True)
 class DeploymentSettings:
     strategy: Strategy
     bake_time_minutes: int
     circuit_breaker: bool
     wait_for_steady_state: bool
     test_traffic: TestTrafficSettings
-    smoke_test: SmokeTestSettings
-    manual_approval: ManualApprovalSettings
+    smoke_test: SmokeTestChecks | None
+    """None: no smoke-test hook."""
+    manual_approval: LifecycleHook | None
+    """The PAUSE hook, or None."""
     rollback_alarms: AlarmThresholds | None
     """None: no rollback alarms."""
 
@@ -290,31 +280,43 @@ def _parse_deployment(raw: ConfigReader, health_check_path: str) -> DeploymentSe
         if strategy != owner:
             raw.reject_if_set(keys, f"allowed only with deploymentStrategy {owner} (it is {strategy})")
 
-    attempts, delay = smoke_test_hook.MAX_ATTEMPTS, smoke_test_hook.CALLBACK_DELAY_SECONDS
-    smoke_test = SmokeTestSettings(
-        enabled=raw.boolean("smokeTest.enabled", False),
-        health_path=raw.path("smokeTest.healthPath", health_check_path),
-        version_path=raw.path("smokeTest.versionPath", smoke_test_hook.VERSION_PATH.default),
-        max_attempts=raw.integer("smokeTest.maxAttempts", attempts.default, attempts.low, attempts.high),
-        callback_delay_seconds=raw.integer("smokeTest.callbackDelaySeconds", delay.default, delay.low, delay.high),
-    )
-    timeout_actions: Mapping[str, TimeoutAction] = {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}
-    manual_approval = ManualApprovalSettings(
-        enabled=raw.boolean("manualApproval.enabled", False),
-        timeout_minutes=raw.integer("manualApproval.timeoutMinutes", 60, 1, MAX_HOOK_TIMEOUT_MINUTES),
-        timeout_action=raw.choice("manualApproval.timeoutAction", "ROLLBACK", timeout_actions),
-    )
+    smoke_test, manual_approval = _parse_smoke_test(raw, health_check_path), _parse_manual_approval(raw)
     return DeploymentSettings(
         strategy=_parse_strategy(raw, strategy),
         bake_time_minutes=raw.integer("bakeTimeMinutes", 15, 0, MAX_BAKE_MINUTES),
         circuit_breaker=raw.boolean("deploymentCircuitBreaker", True),
         wait_for_steady_state=raw.boolean("waitForSteadyState", True),
         # Both look at the new revision through the test rule, so they turn it on unless told otherwise.
-        test_traffic=_parse_test_traffic(raw, needed=smoke_test.enabled or manual_approval.enabled),
+        test_traffic=_parse_test_traffic(raw, needed=smoke_test is not None or manual_approval is not None),
         smoke_test=smoke_test,
         manual_approval=manual_approval,
         rollback_alarms=_parse_rollback_alarms(raw),
     )
+
+
+def _parse_smoke_test(raw: ConfigReader, health_check_path: str) -> SmokeTestChecks | None:
+    if not raw.boolean("smokeTest.enabled", False):
+        raw.reject_if_set(("smokeTest.healthPath", "smokeTest.versionPath", "smokeTest.maxAttempts",
+                           "smokeTest.callbackDelaySeconds"), "allowed only with smokeTest.enabled: true")
+        return None
+    attempts, delay = smoke_test_hook.MAX_ATTEMPTS, smoke_test_hook.CALLBACK_DELAY_SECONDS
+    return SmokeTestChecks(
+        health_path=raw.path("smokeTest.healthPath", health_check_path),
+        version_path=raw.path("smokeTest.versionPath", smoke_test_hook.VERSION_PATH.default),
+        max_attempts=raw.integer("smokeTest.maxAttempts", attempts.default, attempts.low, attempts.high),
+        callback_delay_seconds=raw.integer("smokeTest.callbackDelaySeconds", delay.default, delay.low, delay.high),
+    )
+
+
+def _parse_manual_approval(raw: ConfigReader) -> LifecycleHook | None:
+    if not raw.boolean("manualApproval.enabled", False):
+        raw.reject_if_set(("manualApproval.timeoutMinutes", "manualApproval.timeoutAction"),
+                          "allowed only with manualApproval.enabled: true")
+        return None
+    actions: Mapping[str, TimeoutAction] = {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}
+    return manual_approval(
+        timeout_minutes=raw.integer("manualApproval.timeoutMinutes", 60, 1, MAX_HOOK_TIMEOUT_MINUTES),
+        timeout_action=raw.choice("manualApproval.timeoutAction", "ROLLBACK", actions))
 
 
 def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
@@ -421,7 +423,7 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
         rewire_primary=_parse_rewire(rewire_primary),
     )
     https = settings.load_balancer.https
-    if https is not None and https.hosted_zone_id is None and settings.deployment.smoke_test.enabled:
+    if https is not None and https.hosted_zone_id is None and settings.deployment.smoke_test is not None:
         raise SettingsError("https.hostedZoneId", None,
                             "required while smokeTest.enabled is true with HTTPS: the smoke test calls "
                             f"https://{https.domain_name} in the very first deployment, so this stack must create "

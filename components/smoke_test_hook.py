@@ -21,6 +21,42 @@ FUNCTION_TIMEOUT_SECONDS = 30
 
 
 @dataclass(frozen=True)
+class SmokeTestChecks:
+    """What the hook checks and how long it keeps trying (the settings build this). Defaults and ranges
+    are the handler's own (its hookDetails contract), so the config, this and the handler agree."""
+
+    health_path: str = handler.HEALTH_PATH.default
+    """Must answer 200 through the test listener rule."""
+    version_path: str = handler.VERSION_PATH.default
+    """Must report `Version: <appVersion>`."""
+    max_attempts: int = handler.MAX_ATTEMPTS.default
+    callback_delay_seconds: int = handler.CALLBACK_DELAY_SECONDS.default
+    """Seconds ECS waits before the next attempt."""
+
+    def __post_init__(self) -> None:
+        _check(self.config("https://placeholder.invalid", "v0"))
+
+    def config(self, base_url: str, expected_version: str) -> handler.SmokeTestConfig:
+        return handler.SmokeTestConfig(
+            base_url=base_url, expected_version=expected_version, health_path=self.health_path,
+            version_path=self.version_path, max_attempts=self.max_attempts,
+            callback_delay_seconds=self.callback_delay_seconds)
+
+    @property
+    def budget_minutes(self) -> int:
+        """The longest the hook keeps a deployment waiting before it answers FAILED."""
+        return math.ceil(self.max_attempts * self.callback_delay_seconds / 60)
+
+
+def _check(config: handler.SmokeTestConfig) -> None:
+    """The handler's own rules, so a value it would refuse at deploy time fails here instead."""
+    try:
+        handler.parse_config(config.hook_details())
+    except handler.ConfigError as error:
+        raise ValueError(str(error)) from None
+
+
+@dataclass(frozen=True)
 class SmokeTestHookArgs:
     base_url: pulumi.Input[str]
     """Where the test listener rule listens, e.g. http://<alb-dns-name>."""
@@ -29,28 +65,13 @@ class SmokeTestHookArgs:
     """The test rule's secret header value; reaches the function only as an encrypted env var."""
     expected_version: str
     log_retention_days: int
-    health_path: str = handler.HEALTH_PATH.default
-    version_path: str = handler.VERSION_PATH.default
-    max_attempts: int = handler.MAX_ATTEMPTS.default
-    callback_delay_seconds: int = handler.CALLBACK_DELAY_SECONDS.default
+    checks: SmokeTestChecks = SmokeTestChecks()
 
     def __post_init__(self) -> None:
-        # The handler's own rules, so a value it would refuse at deploy time fails here instead.
-        try:
-            handler.parse_config(self.config("https://placeholder.invalid").hook_details())
-        except handler.ConfigError as error:
-            raise ValueError(str(error)) from None
+        _check(self.config("https://placeholder.invalid"))
 
     def config(self, base_url: str) -> handler.SmokeTestConfig:
-        return handler.SmokeTestConfig(
-            base_url=base_url, expected_version=self.expected_version, health_path=self.health_path,
-            version_path=self.version_path, max_attempts=self.max_attempts,
-            callback_delay_seconds=self.callback_delay_seconds)
-
-    @property
-    def budget_minutes(self) -> int:
-        """The longest the hook keeps a deployment waiting before it answers FAILED."""
-        return math.ceil(self.max_attempts * self.callback_delay_seconds / 60)
+        return self.checks.config(base_url, self.expected_version)
 
 
 class SmokeTestHook(pulumi.ComponentResource):
@@ -83,7 +104,7 @@ class SmokeTestHook(pulumi.ComponentResource):
                 details=pulumi.Output.from_input(args.base_url).apply(
                     lambda url: hook_details_json(args.config(url).hook_details())),
             ),
-            budget_minutes=args.budget_minutes,
+            budget_minutes=args.checks.budget_minutes,
         )
         self.register_outputs({"function_arn": self.function_arn, "invoke_role_arn": self.invoke_role_arn,
                                "log_group_name": self.log_group_name})

@@ -23,7 +23,7 @@ from components.network import Network, NetworkArgs
 from components.rollback_alarms import AlarmThresholds, RollbackAlarms, RollbackAlarmsArgs
 from components.rollout import AllAtOnce, Canary, Rollout, manual_approval
 from components.service_autoscaling import ScalingTargets, ServiceAutoscaling, ServiceAutoscalingArgs
-from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
+from components.smoke_test_hook import SmokeTestChecks, SmokeTestHook, SmokeTestHookArgs
 from tests.pulumi_harness import run_component
 
 
@@ -125,8 +125,8 @@ def test_service_passes_its_arguments_through() -> None:
 def test_smoke_test_hook_on_its_own() -> None:
     run = run_component(lambda: SmokeTestHook("hook", SmokeTestHookArgs(
         base_url="https://svc.example.org", header_name="X-Canary", header_value="s3cret", expected_version="v9",
-        health_path="/ready", version_path="/about", max_attempts=3, callback_delay_seconds=20,
-        log_retention_days=14)))
+        log_retention_days=14,
+        checks=SmokeTestChecks(health_path="/ready", version_path="/about", max_attempts=3, callback_delay_seconds=20))))
     function = run.one(FUNCTION)
     assert function["environment"]["variables"]["TEST_HEADER_NAME"] == "X-Canary"
     assert run.one(LOG_GROUP)["retentionInDays"] == 14

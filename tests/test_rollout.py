@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from components.rollout import (
     Rollout,
     manual_approval,
 )
-from components.smoke_test_hook import SmokeTestHookArgs
+from components.smoke_test_hook import SmokeTestChecks, SmokeTestHookArgs
 from hooks.smoke_test import handler as hook
 from settings import SettingsError
 from tests.test_settings import parse
@@ -64,10 +65,9 @@ def test_rollout_values_refuse_what_ecs_would(build: Callable[[], object], compl
 
 # The smoke test's contract: one name, default and range per hookDetails key, in the handler.
 
-def smoke_test_args(**overrides: object) -> SmokeTestHookArgs:
-    values: dict = dict(base_url="http://alb", header_name="X-Test", header_value="secret",
-                        expected_version="v2", log_retention_days=7)
-    return SmokeTestHookArgs(**{**values, **overrides})
+def smoke_test_args(**checks: Any) -> SmokeTestHookArgs:
+    return SmokeTestHookArgs(base_url="http://alb", header_name="X-Test", header_value="secret",
+                             expected_version="v2", log_retention_days=7, checks=SmokeTestChecks(**checks))
 
 
 def test_hook_details_are_the_handlers_own_configuration() -> None:
@@ -76,12 +76,12 @@ def test_hook_details_are_the_handlers_own_configuration() -> None:
     assert hook.parse_config(details) == hook.SmokeTestConfig(
         base_url="https://app.example.com", expected_version="v2", health_path="/ready", version_path="/",
         max_attempts=4, callback_delay_seconds=30)
-    assert args.budget_minutes == 2
+    assert args.checks.budget_minutes == 2
 
 
 def test_component_defaults_are_the_handlers_defaults() -> None:
-    args = smoke_test_args()
-    assert (args.max_attempts, args.callback_delay_seconds, args.health_path, args.version_path) == (
+    checks = SmokeTestChecks()
+    assert (checks.max_attempts, checks.callback_delay_seconds, checks.health_path, checks.version_path) == (
         hook.MAX_ATTEMPTS.default, hook.CALLBACK_DELAY_SECONDS.default, hook.HEALTH_PATH.default,
         hook.VERSION_PATH.default)
 

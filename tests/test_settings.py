@@ -136,10 +136,24 @@ def as_config(key: str, value: object) -> dict[str, object]:
     return {key: value}
 
 
+# Features whose other keys are refused while the feature is off: their bad values are tried with it on.
+SWITCHED_ON_FOR_BAD_VALUES = ("smokeTest.", "manualApproval.")
+
+
+def with_feature_on(key: str, value: object) -> dict[str, object]:
+    config = as_config(key, value)
+    outer = key.split(".", 1)[0]
+    if key.startswith(SWITCHED_ON_FOR_BAD_VALUES) and not key.endswith(".enabled"):
+        inner = config[outer]
+        assert isinstance(inner, dict)
+        config[outer] = {"enabled": True, **inner}
+    return config
+
+
 @pytest.mark.parametrize(("key", "value", "allowed"), BAD_VALUES, ids=[f"{k}={v}" for k, v, _ in BAD_VALUES])
 def test_bad_value_is_rejected_naming_key_value_and_what_is_allowed(key: str, value: object, allowed: str) -> None:
     with pytest.raises(SettingsError) as error:
-        parse(**as_config(key, value))
+        parse(**with_feature_on(key, value))
     message = str(error.value)
     assert error.value.key == key
     assert f"config '{key}'" in message
@@ -216,6 +230,9 @@ STRATEGY_BAD_VALUES = [
     ({"rollbackAlarms": {"enabled": True, "evaluationPeriods": 11}}, "rollbackAlarms.evaluationPeriods", "from 1 to 10"),
     ({"rollbackAlarms": {"evaluationPeriods": 3}}, "rollbackAlarms.evaluationPeriods",
      "allowed only with rollbackAlarms.enabled: true"),
+    ({"smokeTest": {"maxAttempts": 3}}, "smokeTest.maxAttempts", "allowed only with smokeTest.enabled: true"),
+    ({"manualApproval": {"timeoutMinutes": 30}}, "manualApproval.timeoutMinutes",
+     "allowed only with manualApproval.enabled: true"),
     ({"deploymentStrategy": "CANARY", "linear": {"stepPercent": 5}}, "linear.stepPercent",
      "only with deploymentStrategy LINEAR (it is CANARY)"),
 ]
@@ -239,10 +256,10 @@ def test_smoke_test_and_approval_turn_test_traffic_on_but_not_over_an_explicit_f
 
 
 def test_nested_values_may_be_strings_as_pulumi_config_set_path_stores_them() -> None:
-    settings = parse(smokeTest={"enabled": "true", "maxAttempts": "3"})
-    assert settings.deployment.smoke_test.enabled is True
-    assert settings.deployment.smoke_test.max_attempts == 3
-    assert settings.deployment.smoke_test.health_path == "/health", "defaults to the target group's health check"
+    smoke_test = parse(smokeTest={"enabled": "true", "maxAttempts": "3"}).deployment.smoke_test
+    assert smoke_test is not None, "enabled"
+    assert smoke_test.max_attempts == 3
+    assert smoke_test.health_path == "/health", "defaults to the target group's health check"
 
 
 CERTIFICATE = "arn:aws:acm:ap-northeast-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
@@ -295,7 +312,7 @@ def test_prod_stack_file_is_the_production_profile() -> None:
     assert settings.load_balancer.https is not None
     assert settings.service.desired_count >= 2
     assert settings.service.autoscaling is not None and settings.service.autoscaling.min_capacity >= 2
-    assert settings.deployment.smoke_test.enabled and settings.deployment.rollback_alarms is not None
+    assert settings.deployment.smoke_test is not None and settings.deployment.rollback_alarms is not None
     assert settings.tags == {"project": "ecs-bluegreen", "stack": "prod", "owner": "platform-team"}
 
 
@@ -314,6 +331,7 @@ def test_the_readme_documents_exactly_the_keys_the_program_reads() -> None:
 ROW_CONTEXT: dict[str, dict[str, object]] = {
     "linear.": {"deploymentStrategy": "LINEAR"}, "canary.": {"deploymentStrategy": "CANARY"},
     "autoscaling.": {"autoscaling": {"enabled": True}}, "rollbackAlarms.": {"rollbackAlarms": {"enabled": True}},
+    "smokeTest.": {"smokeTest": {"enabled": True}}, "manualApproval.": {"manualApproval": {"enabled": True}},
     "privateSubnetCidrs": {"taskSubnets": "private"},
     "vpcEndpoints": {"taskSubnets": "private"},
 }
