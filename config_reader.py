@@ -65,6 +65,14 @@ class ConfigReader:
             if key in self._values:
                 raise SettingsError(key, self._values[key], allowed)
 
+    def feature(self, name: str, keys: tuple[str, ...]) -> bool:
+        """`<name>.enabled` (default false). While it is off, `<name>.<key>` for each of `keys` is refused:
+        it would be silently unused."""
+        enabled = self.boolean(f"{name}.enabled", False)
+        if not enabled:
+            self.reject_if_set(tuple(f"{name}.{key}" for key in keys), f"allowed only with {name}.enabled: true")
+        return enabled
+
     # Each reads one key, named once, with its default and what is allowed.
 
     @overload
@@ -74,10 +82,11 @@ class ConfigReader:
 
     def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
         raw = self.text(key)
-        return default if raw is None else _parse_number(key, raw, low, low, high, int)
+        return default if raw is None else _parse_number(key, raw, low, high, int)
 
     def decimal(self, key: str, default: float, low: float, high: float) -> float:
-        return _parse_number(key, self.text(key), default, low, high, float)
+        raw = self.text(key)
+        return default if raw is None else _parse_number(key, raw, low, high, float)
 
     def boolean(self, key: str, default: bool) -> bool:
         return _parse_bool(key, self.text(key), default)
@@ -114,9 +123,7 @@ _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 _DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9])?")
 
 
-def _parse_number(key: str, raw: str | None, default: N, low: N, high: N, kind: type[N]) -> N:
-    if raw is None:
-        return default
+def _parse_number(key: str, raw: str, low: N, high: N, kind: type[N]) -> N:
     allowed = f"allowed: a {'whole number' if kind is int else 'number with at most one decimal'} from {low} to {high}"
     # Plain decimals only: int() and float() would also take " 5\n", "1_000", "nan" and "inf".
     if not (_WHOLE_NUMBER if kind is int else _DECIMAL_NUMBER).fullmatch(raw):

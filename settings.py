@@ -255,10 +255,7 @@ def _parse_service(raw: ConfigReader) -> ServiceSettings:
 
 
 def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> ScalingTargets | None:
-    enabled = raw.boolean("autoscaling.enabled", False)
-    if not enabled:
-        raw.reject_if_set(("autoscaling.minCapacity", "autoscaling.maxCapacity", "autoscaling.cpuTargetPercent",
-                           "autoscaling.memoryTargetPercent"), "allowed only with autoscaling.enabled: true")
+    if not raw.feature("autoscaling", ("minCapacity", "maxCapacity", "cpuTargetPercent", "memoryTargetPercent")):
         return None
     minimum = raw.integer("autoscaling.minCapacity", desired_count, 1, 100)
     maximum = raw.integer("autoscaling.maxCapacity", max(minimum, desired_count) * 3, minimum, 100)
@@ -295,9 +292,7 @@ def _parse_deployment(raw: ConfigReader, health_check_path: str) -> DeploymentSe
 
 
 def _parse_smoke_test(raw: ConfigReader, health_check_path: str) -> SmokeTestChecks | None:
-    if not raw.boolean("smokeTest.enabled", False):
-        raw.reject_if_set(("smokeTest.healthPath", "smokeTest.versionPath", "smokeTest.maxAttempts",
-                           "smokeTest.callbackDelaySeconds"), "allowed only with smokeTest.enabled: true")
+    if not raw.feature("smokeTest", ("healthPath", "versionPath", "maxAttempts", "callbackDelaySeconds")):
         return None
     attempts, delay = smoke_test_hook.MAX_ATTEMPTS, smoke_test_hook.CALLBACK_DELAY_SECONDS
     return SmokeTestChecks(
@@ -309,9 +304,7 @@ def _parse_smoke_test(raw: ConfigReader, health_check_path: str) -> SmokeTestChe
 
 
 def _parse_manual_approval(raw: ConfigReader) -> LifecycleHook | None:
-    if not raw.boolean("manualApproval.enabled", False):
-        raw.reject_if_set(("manualApproval.timeoutMinutes", "manualApproval.timeoutAction"),
-                          "allowed only with manualApproval.enabled: true")
+    if not raw.feature("manualApproval", ("timeoutMinutes", "timeoutAction")):
         return None
     actions: Mapping[str, TimeoutAction] = {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}
     return manual_approval(
@@ -320,9 +313,7 @@ def _parse_manual_approval(raw: ConfigReader) -> LifecycleHook | None:
 
 
 def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
-    if not raw.boolean("rollbackAlarms.enabled", False):
-        raw.reject_if_set(("rollbackAlarms.target5xxThreshold", "rollbackAlarms.unhealthyHostsThreshold",
-                           "rollbackAlarms.evaluationPeriods"), "allowed only with rollbackAlarms.enabled: true")
+    if not raw.feature("rollbackAlarms", ("target5xxThreshold", "unhealthyHostsThreshold", "evaluationPeriods")):
         return None
     return AlarmThresholds(
         target_5xx=raw.integer("rollbackAlarms.target5xxThreshold", 5, 1, 1000000),
@@ -378,11 +369,9 @@ def _parse_owner(raw: ConfigReader) -> str:
 
 
 def _parse_notifications(raw: ConfigReader) -> NotificationSettings:
-    enabled = raw.boolean("notifications.enabled", False)
+    enabled = raw.feature("notifications", ("email",))
     email = raw.text("notifications.email")
-    if not enabled:
-        raw.reject_if_set(("notifications.email",), "allowed only with notifications.enabled: true")
-    elif email is not None and not EMAIL_ADDRESS_PATTERN.fullmatch(email):
+    if enabled and email is not None and not EMAIL_ADDRESS_PATTERN.fullmatch(email):
         raise SettingsError("notifications.email", email, "allowed: one email address, e.g. oncall@example.com")
     return NotificationSettings(enabled=enabled, email=email)
 
