@@ -22,12 +22,12 @@ from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
 from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS
 from components.load_balancer import Color
 from components.network import NatGateways, NetworkArgs
-from components.rollback_alarms import AlarmThresholds
+from components.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
 from components.rollout import (
-    MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary, LifecycleHook, Linear, Strategy, TimeoutAction,
-    manual_approval,
+    CANARY_PERCENT, LINEAR_STEP_PERCENT, MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary,
+    LifecycleHook, Linear, Strategy, TimeoutAction, manual_approval,
 )
-from components.service_autoscaling import ScalingTargets
+from components.service_autoscaling import TARGET_PERCENT, ScalingTargets
 from components.smoke_test_hook import SmokeTestChecks
 from config_reader import ConfigReader, SettingsError, as_optional_text, project_values
 from hooks.smoke_test import handler as smoke_test_hook
@@ -265,8 +265,8 @@ def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> ScalingTargets 
     return ScalingTargets(
         min_capacity=minimum,
         max_capacity=maximum,
-        cpu_target_percent=raw.integer("autoscaling.cpuTargetPercent", 60, 10, 95),
-        memory_target_percent=raw.integer("autoscaling.memoryTargetPercent", None, 10, 95),
+        cpu_target_percent=raw.integer("autoscaling.cpuTargetPercent", 60, *TARGET_PERCENT),
+        memory_target_percent=raw.integer("autoscaling.memoryTargetPercent", None, *TARGET_PERCENT),
     )
 
 
@@ -318,7 +318,7 @@ def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
     return AlarmThresholds(
         target_5xx=raw.integer("rollbackAlarms.target5xxThreshold", 5, 1, 1000000),
         unhealthy_hosts=raw.integer("rollbackAlarms.unhealthyHostsThreshold", 1, 1, 1000),
-        evaluation_periods=raw.integer("rollbackAlarms.evaluationPeriods", 2, 1, 10),
+        evaluation_periods=raw.integer("rollbackAlarms.evaluationPeriods", 2, *EVALUATION_PERIODS),
     )
 
 
@@ -341,11 +341,11 @@ def _parse_test_traffic(raw: ConfigReader, needed: bool) -> TestTrafficSettings:
 def _parse_strategy(raw: ConfigReader, kind: str) -> Strategy:
     if kind == "LINEAR":
         return Linear(
-            step_percent=raw.decimal("linear.stepPercent", 10.0, 3.0, 100.0),
+            step_percent=raw.decimal("linear.stepPercent", 10.0, *LINEAR_STEP_PERCENT),
             step_bake_minutes=raw.integer("linear.stepBakeMinutes", 1, 0, MAX_BAKE_MINUTES))
     if kind == "CANARY":
         return Canary(
-            percent=raw.decimal("canary.percent", 10.0, 0.1, 100.0),
+            percent=raw.decimal("canary.percent", 10.0, *CANARY_PERCENT),
             bake_minutes=raw.integer("canary.bakeMinutes", 5, 0, MAX_BAKE_MINUTES))
     return AllAtOnce()
 

@@ -12,21 +12,24 @@ import pulumi
 import pulumi_aws as aws
 
 PERIOD_SECONDS = 60
+# How many one-minute periods an alarm may look at (the config key's range too).
+EVALUATION_PERIODS = (1, 10)
 
 
 @dataclass(frozen=True)
 class AlarmThresholds:
     """When a target group's alarms fire (the settings build this; the component takes it as is)."""
 
-    target_5xx: int = 5
+    target_5xx: int
     """Target 5xx answers in one minute; one such minute alarms."""
-    unhealthy_hosts: int = 1
+    unhealthy_hosts: int
     """Unhealthy targets, for `evaluation_periods` minutes in a row."""
-    evaluation_periods: int = 2
+    evaluation_periods: int
 
     def __post_init__(self) -> None:
-        if self.target_5xx < 1 or self.unhealthy_hosts < 1 or not 1 <= self.evaluation_periods <= 10:
-            raise ValueError(f"{self} needs thresholds of at least 1 and 1-10 evaluation periods")
+        low, high = EVALUATION_PERIODS
+        if self.target_5xx < 1 or self.unhealthy_hosts < 1 or not low <= self.evaluation_periods <= high:
+            raise ValueError(f"{self} needs thresholds of at least 1 and {low}-{high} evaluation periods")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ MAX_HOOK_TIMEOUT_MINUTES = 20160
 # Starting tasks, two passing health checks, the traffic shift and draining the old tasks: a few
 # minutes each; the margin covers a slow image pull or capacity retries.
 ROLLOUT_OVERHEAD_MINUTES = 30
+# ECS's ranges for the traffic percentages (both in multiples of 0.1).
+LINEAR_STEP_PERCENT = (3.0, 100.0)
+CANARY_PERCENT = (0.1, 100.0)
 
 
 def _require(condition: bool, what: str) -> None:
@@ -59,8 +62,9 @@ class Linear:
     kind = "LINEAR"
 
     def __post_init__(self) -> None:
-        _require(3.0 <= self.step_percent <= 100.0 and _tenths(self.step_percent),
-                 f"Linear.step_percent {self.step_percent} is not a multiple of 0.1 in 3-100")
+        low, high = LINEAR_STEP_PERCENT
+        _require(low <= self.step_percent <= high and _tenths(self.step_percent),
+                 f"Linear.step_percent {self.step_percent} is not a multiple of 0.1 in {low:g}-{high:g}")
         _require(0 <= self.step_bake_minutes <= MAX_BAKE_MINUTES,
                  f"Linear.step_bake_minutes {self.step_bake_minutes} is not in 0-{MAX_BAKE_MINUTES}")
 
@@ -78,8 +82,9 @@ class Canary:
     kind = "CANARY"
 
     def __post_init__(self) -> None:
-        _require(0.1 <= self.percent <= 100.0 and _tenths(self.percent),
-                 f"Canary.percent {self.percent} is not a multiple of 0.1 in 0.1-100")
+        low, high = CANARY_PERCENT
+        _require(low <= self.percent <= high and _tenths(self.percent),
+                 f"Canary.percent {self.percent} is not a multiple of 0.1 in {low:g}-{high:g}")
         _require(0 <= self.bake_minutes <= MAX_BAKE_MINUTES,
                  f"Canary.bake_minutes {self.bake_minutes} is not in 0-{MAX_BAKE_MINUTES}")
 

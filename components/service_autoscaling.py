@@ -16,6 +16,8 @@ import pulumi_aws as aws
 
 SCALE_OUT_COOLDOWN_SECONDS = 60
 SCALE_IN_COOLDOWN_SECONDS = 300
+# The utilisation targets allowed (the config keys' range too).
+TARGET_PERCENT = (10, 95)
 
 
 @dataclass(frozen=True)
@@ -24,16 +26,17 @@ class ScalingTargets:
 
     min_capacity: int
     max_capacity: int
-    cpu_target_percent: int = 60
+    cpu_target_percent: int
     memory_target_percent: int | None = None
     """None: scale on CPU only."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_capacity <= self.max_capacity:
             raise ValueError(f"min_capacity {self.min_capacity} and max_capacity {self.max_capacity} are not a range")
+        low, high = TARGET_PERCENT
         for percent in (self.cpu_target_percent, self.memory_target_percent):
-            if percent is not None and not 10 <= percent <= 95:
-                raise ValueError(f"target percent {percent} is not in 10-95")
+            if percent is not None and not low <= percent <= high:
+                raise ValueError(f"target percent {percent} is not in {low}-{high}")
 
 
 @dataclass(frozen=True)
