@@ -38,7 +38,6 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
                       2192, 2557, 2922, 3288, 3653)
 
 
-
 @dataclass(frozen=True)
 class EcsBlueGreenServiceArgs:
     region: str
@@ -47,7 +46,7 @@ class EcsBlueGreenServiceArgs:
     image_ref: pulumi.Input[str]
     """The image by digest, so every build is a new task definition revision."""
     cpu: int
-    """Fargate CPU units; memory must be one of the sizes Fargate allows for it (settings checks)."""
+    """Fargate CPU units; memory must be one of the sizes Fargate allows for it (FARGATE_MEMORY_BY_CPU)."""
     memory: int
     container_port: int
     desired_count: int
