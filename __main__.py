@@ -17,7 +17,6 @@ from settings import load_settings
 
 settings = load_settings()
 deployment = settings.deployment
-https = settings.load_balancer.https
 
 # Every AWS resource below is created through this provider, so every one carries the stack's tags.
 aws_provider = aws.Provider("aws", region=settings.region,
@@ -29,14 +28,7 @@ network = Network("app", settings.network, opts=with_tags)
 load_balancer = LoadBalancer("app", LoadBalancerArgs(
     vpc_id=network.vpc_id,
     subnet_ids=network.public_subnet_ids,
-    container_port=settings.service.container_port,
-    health_check_path=settings.service.health_check_path,
-    test_traffic_header_name=deployment.test_traffic.header_name if deployment.test_traffic.enabled else None,
-    certificate_arn=https.certificate_arn if https else None,
-    domain_name=https.domain_name if https else None,
-    hosted_zone_id=https.hosted_zone_id if https else None,
-    deletion_protection=settings.load_balancer.deletion_protection,
-    drop_invalid_header_fields=settings.load_balancer.drop_invalid_header_fields,
+    settings=settings.load_balancer,
 ), opts=with_tags)
 
 image = ContainerImage("app", settings.image, opts=with_tags)
@@ -44,7 +36,7 @@ image = ContainerImage("app", settings.image, opts=with_tags)
 test_traffic = load_balancer.test_traffic
 smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
     base_url=load_balancer.url,
-    header_name=deployment.test_traffic.header_name,
+    header_name=test_traffic.header_name,
     header_value=test_traffic.header_value,
     expected_version=settings.app_version,
     log_retention_days=settings.service.log_retention_days,
@@ -60,39 +52,25 @@ rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
     thresholds=deployment.rollback_alarms,
 ), opts=with_tags) if deployment.rollback_alarms else None
 
-autoscaling = settings.service.autoscaling
 service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
+    settings=settings.service,
     region=settings.region,
-    app_version=settings.app_version,
     image_ref=image.image_ref,
-    cpu=settings.service.cpu,
-    memory=settings.service.memory,
-    container_port=settings.service.container_port,
-    desired_count=settings.service.desired_count,
-    subnet_ids=network.private_subnet_ids if settings.network.private else network.public_subnet_ids,
+    subnet_ids=network.task_subnet_ids,
+    assign_public_ip=network.tasks_need_public_ip,
     security_group_id=load_balancer.service_security_group_id,
-    assign_public_ip=not settings.network.private,
     target_group_arns={color: group.arn for color, group in load_balancer.target_groups.items()},
     production_listener_rule_arn=load_balancer.production_listener_rule_arn,
     test_listener_rule_arn=test_traffic.rule_arn if test_traffic else None,
     rollout=Rollout(deployment.strategy, deployment.bake_time_minutes, hooks),
     rollback_alarm_names=rollback_alarms.alarm_names if rollback_alarms else None,
-    circuit_breaker=deployment.circuit_breaker,
-    health_check_grace_period_seconds=settings.service.health_check_grace_period_seconds,
-    log_retention_days=settings.service.log_retention_days,
-    wait_for_steady_state=deployment.wait_for_steady_state,
-    container_insights=settings.service.container_insights,
-    read_only_root_filesystem=settings.service.read_only_root_filesystem,
-    container_health_check=settings.service.container_health_check,
-    desired_count_managed_by_autoscaling=autoscaling is not None,
-    rewire_with_primary=settings.rewire_primary,
 ), opts=with_tags)
 
-if autoscaling is not None:
+if settings.autoscaling is not None:
     ServiceAutoscaling("app", ServiceAutoscalingArgs(
         cluster_name=service.cluster_name,
         service_name=service.service_name,
-        targets=autoscaling,
+        targets=settings.autoscaling,
     ), opts=with_tags)
 
 rollout_dashboard = RolloutDashboard("rollout", RolloutDashboardArgs(
@@ -123,7 +101,7 @@ for color, group in load_balancer.target_groups.items():
 pulumi.export("productionListenerRuleArn", load_balancer.production_listener_rule_arn)
 if test_traffic is not None:
     pulumi.export("testListenerRuleArn", test_traffic.rule_arn)
-    pulumi.export("testTrafficHeaderName", deployment.test_traffic.header_name)
+    pulumi.export("testTrafficHeaderName", test_traffic.header_name)
     pulumi.export("testTrafficHeaderValue", test_traffic.header_value)
 pulumi.export("repositoryUrl", image.repository_url)
 pulumi.export("imageRef", image.image_ref)

@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 import pulumi
 
-from components.container_image import ContainerImageArgs, TagMutability
+from components.container_image import CONTAINER_PORTS, ContainerImageArgs, TagMutability
 from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
-from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS
-from components.load_balancer import Color
+from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS, ServiceSettings
+from components.load_balancer import HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
 from components.network import NatGateways, NetworkArgs
 from components.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
 from components.rollout import (
@@ -43,63 +43,24 @@ _APP_VERSION_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 # Every pattern here is applied with fullmatch: `re.match` with `$` would accept a trailing newline.
 
 
-@dataclass(frozen=True)
-class HttpsSettings:
-    certificate_arn: str
-    domain_name: str
-    hosted_zone_id: str | None
-
-
-@dataclass(frozen=True)
-class LoadBalancerSettings:
-    https: HttpsSettings | None
-    deletion_protection: bool
-    drop_invalid_header_fields: bool
-
-
-@dataclass(frozen=True)
-class ServiceSettings:
-    desired_count: int
-    cpu: int
-    memory: int
-    container_port: int
-    health_check_path: str
-    health_check_grace_period_seconds: int
-    log_retention_days: int
-    read_only_root_filesystem: bool
-    container_health_check: bool
-    container_insights: bool
-    autoscaling: ScalingTargets | None
-
-
 STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
-# Letters, digits and '-': an ALB that drops invalid header fields drops any other name (so the test
-# rule would never match); ALB conditions allow at most 40 characters.
-_HEADER_NAME_PATTERN = re.compile(r"[A-Za-z0-9-]{1,40}")
-
-
-@dataclass(frozen=True)
-class TestTrafficSettings:
-    """A listener rule that sends only requests carrying a secret header to the new revision."""
-
-    __test__ = False  # not a pytest test class
-    enabled: bool
-    header_name: str
 
 
 @dataclass(frozen=True)
 class DeploymentSettings:
     strategy: Strategy
     bake_time_minutes: int
-    circuit_breaker: bool
-    wait_for_steady_state: bool
-    test_traffic: TestTrafficSettings
     smoke_test: SmokeTestChecks | None
     """None: no smoke-test hook."""
     manual_approval: LifecycleHook | None
     """The PAUSE hook, or None."""
     rollback_alarms: AlarmThresholds | None
     """None: no rollback alarms."""
+
+    @property
+    def looks_at_test_traffic(self) -> bool:
+        """Whether a hook reaches the new revision through the test listener rule."""
+        return self.smoke_test is not None or self.manual_approval is not None
 
 
 @dataclass(frozen=True)
@@ -116,13 +77,12 @@ class StackSettings:
     network: NetworkArgs
     load_balancer: LoadBalancerSettings
     service: ServiceSettings
+    autoscaling: ScalingTargets | None
+    """None: the service keeps desiredCount tasks."""
     deployment: DeploymentSettings
     image: ContainerImageArgs
     owner: str
     notifications: NotificationSettings
-    rewire_primary: Color | None = None
-    """From REWIRE_VARIABLE, for one `pulumi up`: send the service's load balancers again, naming this
-    target group primary (the one ECS names primary now). None: ECS keeps the wiring it has."""
 
     @property
     def tags(self) -> dict[str, str]:
@@ -182,33 +142,39 @@ _CERTIFICATE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:c
 _DOMAIN_PATTERN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 
-def _parse_load_balancer(raw: ConfigReader, region: str) -> LoadBalancerSettings:
-    certificate_arn = raw.text("https.certificateArn")
-    domain_name = raw.text("https.domainName")
-    hosted_zone_id = raw.text("https.hostedZoneId")
-    https = None
-    if certificate_arn is None:
-        raw.reject_if_set(("https.domainName", "https.hostedZoneId"), "allowed only with https.certificateArn")
-    else:
-        match = _CERTIFICATE_ARN_PATTERN.fullmatch(certificate_arn)
-        if not match:
-            raise SettingsError("https.certificateArn", certificate_arn,
-                                "allowed: an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>")
-        if match.group(1) != region:
-            raise SettingsError("https.certificateArn", certificate_arn,
-                                f"allowed: a certificate in the stack's region {region} (an ALB uses its own region's)")
-        if domain_name is None or not _DOMAIN_PATTERN.fullmatch(domain_name):
-            raise SettingsError("https.domainName", domain_name,
-                                "allowed: the DNS name the certificate covers, e.g. app.example.com "
-                                "(required with https.certificateArn)")
-        if hosted_zone_id is not None and not re.fullmatch(r"Z[A-Z0-9]{1,31}", hosted_zone_id):
-            raise SettingsError("https.hostedZoneId", hosted_zone_id, "allowed: a Route 53 hosted zone ID, e.g. Z0123456789ABC")
-        https = HttpsSettings(certificate_arn=certificate_arn, domain_name=domain_name, hosted_zone_id=hosted_zone_id)
+def _parse_load_balancer(raw: ConfigReader, region: str, container_port: int, health_check_path: str,
+                         test_traffic_needed: bool) -> LoadBalancerSettings:
     return LoadBalancerSettings(
-        https=https,
+        container_port=container_port,
+        health_check_path=health_check_path,
+        test_traffic_header_name=_parse_test_traffic(raw, test_traffic_needed),
+        https=_parse_https(raw, region),
         deletion_protection=raw.boolean("albDeletionProtection", False),
         drop_invalid_header_fields=raw.boolean("albDropInvalidHeaderFields", False),
     )
+
+
+def _parse_https(raw: ConfigReader, region: str) -> HttpsListener | None:
+    certificate_arn = raw.text("https.certificateArn")
+    domain_name = raw.text("https.domainName")
+    hosted_zone_id = raw.text("https.hostedZoneId")
+    if certificate_arn is None:
+        raw.reject_if_set(("https.domainName", "https.hostedZoneId"), "allowed only with https.certificateArn")
+        return None
+    match = _CERTIFICATE_ARN_PATTERN.fullmatch(certificate_arn)
+    if not match:
+        raise SettingsError("https.certificateArn", certificate_arn,
+                            "allowed: an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>")
+    if match.group(1) != region:
+        raise SettingsError("https.certificateArn", certificate_arn,
+                            f"allowed: a certificate in the stack's region {region} (an ALB uses its own region's)")
+    if domain_name is None or not _DOMAIN_PATTERN.fullmatch(domain_name):
+        raise SettingsError("https.domainName", domain_name,
+                            "allowed: the DNS name the certificate covers, e.g. app.example.com "
+                            "(required with https.certificateArn)")
+    if hosted_zone_id is not None and not re.fullmatch(r"Z[A-Z0-9]{1,31}", hosted_zone_id):
+        raise SettingsError("https.hostedZoneId", hosted_zone_id, "allowed: a Route 53 hosted zone ID, e.g. Z0123456789ABC")
+    return HttpsListener(certificate_arn=certificate_arn, domain_name=domain_name, hosted_zone_id=hosted_zone_id)
 
 
 def _parse_subnet_cidrs(raw: ConfigReader, key: str, default: tuple[str, ...],
@@ -233,25 +199,28 @@ def _parse_subnet_cidrs(raw: ConfigReader, key: str, default: tuple[str, ...],
     return tuple(str(network) for network in networks)
 
 
-def _parse_service(raw: ConfigReader) -> ServiceSettings:
+def _parse_service(raw: ConfigReader, app_version: str,
+                   rewire_primary: str | None) -> tuple[ServiceSettings, ScalingTargets | None]:
+    """The service, and its autoscaling (which must keep desiredCount within its range)."""
     cpu = raw.choice("cpu", 256, {str(c): c for c in FARGATE_MEMORY_BY_CPU})
-    allowed_memory = FARGATE_MEMORY_BY_CPU[cpu]
-    memory = raw.choice("memory", 512, {str(m): m for m in allowed_memory})
     desired_count = raw.integer("desiredCount", 1, 1, 100)
+    scaling = _parse_autoscaling(raw, desired_count)
     return ServiceSettings(
-        desired_count=desired_count,
+        app_version=app_version,
         cpu=cpu,
-        memory=memory,
-        # Below 1024 would need root in the container, which the image does not run as.
-        container_port=raw.integer("containerPort", 8080, 1024, 65535),
-        health_check_path=raw.path("healthCheckPath", "/health"),
+        memory=raw.choice("memory", 512, {str(m): m for m in FARGATE_MEMORY_BY_CPU[cpu]}),
+        container_port=raw.integer("containerPort", 8080, *CONTAINER_PORTS),
+        desired_count=desired_count,
         health_check_grace_period_seconds=raw.integer("healthCheckGracePeriodSeconds", 30, 0, 2147483647),
         log_retention_days=raw.choice("logRetentionDays", 7, {str(d): d for d in LOG_RETENTION_DAYS}),
+        wait_for_steady_state=raw.boolean("waitForSteadyState", True),
+        circuit_breaker=raw.boolean("deploymentCircuitBreaker", True),
+        container_insights=raw.boolean("containerInsights", False),
         read_only_root_filesystem=raw.boolean("readOnlyRootFilesystem", False),
         container_health_check=raw.boolean("containerHealthCheck", False),
-        container_insights=raw.boolean("containerInsights", False),
-        autoscaling=_parse_autoscaling(raw, desired_count),
-    )
+        desired_count_managed_by_autoscaling=scaling is not None,
+        rewire_with_primary=_parse_rewire(rewire_primary),
+    ), scaling
 
 
 def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> ScalingTargets | None:
@@ -276,17 +245,11 @@ def _parse_deployment(raw: ConfigReader, health_check_path: str) -> DeploymentSe
                         ("CANARY", ("canary.percent", "canary.bakeMinutes"))):
         if strategy != owner:
             raw.reject_if_set(keys, f"allowed only with deploymentStrategy {owner} (it is {strategy})")
-
-    smoke_test, manual_approval = _parse_smoke_test(raw, health_check_path), _parse_manual_approval(raw)
     return DeploymentSettings(
         strategy=_parse_strategy(raw, strategy),
         bake_time_minutes=raw.integer("bakeTimeMinutes", 15, 0, MAX_BAKE_MINUTES),
-        circuit_breaker=raw.boolean("deploymentCircuitBreaker", True),
-        wait_for_steady_state=raw.boolean("waitForSteadyState", True),
-        # Both look at the new revision through the test rule, so they turn it on unless told otherwise.
-        test_traffic=_parse_test_traffic(raw, needed=smoke_test is not None or manual_approval is not None),
-        smoke_test=smoke_test,
-        manual_approval=manual_approval,
+        smoke_test=_parse_smoke_test(raw, health_check_path),
+        manual_approval=_parse_manual_approval(raw),
         rollback_alarms=_parse_rollback_alarms(raw),
     )
 
@@ -322,20 +285,20 @@ def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
     )
 
 
-def _parse_test_traffic(raw: ConfigReader, needed: bool) -> TestTrafficSettings:
-    test_traffic = TestTrafficSettings(
-        enabled=raw.boolean("testTraffic.enabled", needed),
-        header_name=raw.text_or("testTraffic.headerName", "X-Bluegreen-Test"),
-    )
-    if needed and not test_traffic.enabled:
+def _parse_test_traffic(raw: ConfigReader, needed: bool) -> str | None:
+    """The test rule's header name, or None without a test rule. The smoke test and manual approval
+    look at the new revision through it, so they turn it on unless told otherwise."""
+    enabled = raw.boolean("testTraffic.enabled", needed)
+    header_name = raw.text_or("testTraffic.headerName", "X-Bluegreen-Test")
+    if needed and not enabled:
         raise SettingsError("testTraffic.enabled", False,
                             "allowed: true while smokeTest.enabled or manualApproval.enabled is true "
                             "(they reach the new revision through the test listener rule)")
-    if not _HEADER_NAME_PATTERN.fullmatch(test_traffic.header_name) or test_traffic.header_name.lower() == "host":
-        raise SettingsError("testTraffic.headerName", test_traffic.header_name,
+    if not HEADER_NAME_PATTERN.fullmatch(header_name) or header_name.lower() == "host":
+        raise SettingsError("testTraffic.headerName", header_name,
                             "allowed: an HTTP header name of letters, digits and '-', at most 40 characters, "
                             "other than Host")
-    return test_traffic
+    return header_name if enabled else None
 
 
 def _parse_strategy(raw: ConfigReader, kind: str) -> Strategy:
@@ -397,22 +360,25 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
     if app_version is None or not _APP_VERSION_PATTERN.fullmatch(app_version):
         raise SettingsError("appVersion", app_version,
                             "allowed: a Docker tag such as v1 (letters, digits, '_', '.', '-'; at most 128)")
-    service = _parse_service(raw)
+    service, autoscaling = _parse_service(raw, app_version, rewire_primary)
+    health_check_path = raw.path("healthCheckPath", "/health")
+    deployment = _parse_deployment(raw, health_check_path)
     settings = StackSettings(
         stack=stack,
         region=region,
         app_version=app_version,
         network=_parse_network(raw, region),
-        load_balancer=_parse_load_balancer(raw, region),
+        load_balancer=_parse_load_balancer(raw, region, service.container_port, health_check_path,
+                                           test_traffic_needed=deployment.looks_at_test_traffic),
         service=service,
-        deployment=_parse_deployment(raw, service.health_check_path),
+        autoscaling=autoscaling,
+        deployment=deployment,
         image=_parse_image(raw, app_version),
         owner=_parse_owner(raw),
         notifications=_parse_notifications(raw),
-        rewire_primary=_parse_rewire(rewire_primary),
     )
     https = settings.load_balancer.https
-    if https is not None and https.hosted_zone_id is None and settings.deployment.smoke_test is not None:
+    if https is not None and https.hosted_zone_id is None and deployment.smoke_test is not None:
         raise SettingsError("https.hostedZoneId", None,
                             "required while smokeTest.enabled is true with HTTPS: the smoke test calls "
                             f"https://{https.domain_name} in the very first deployment, so this stack must create "

@@ -18,6 +18,8 @@ DOCKERFILE = APP_DIR / "Dockerfile"
 IMAGE_PLATFORM = "linux/amd64"
 
 TagMutability = Literal["MUTABLE", "IMMUTABLE"]
+# The ports the container may listen on: the image runs as a non-root user, which cannot bind below 1024.
+CONTAINER_PORTS = (1024, 65535)
 
 
 def image_build_args(app_version: str) -> dict[str, str]:

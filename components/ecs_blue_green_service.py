@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.container_image import CONTAINER_PORTS
 from components.iam import trust_policy
 from components.load_balancer import Color
 from components.rollout import Rollout
@@ -39,36 +40,25 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 
 @dataclass(frozen=True)
-class EcsBlueGreenServiceArgs:
-    region: str
+class ServiceSettings:
+    """What the stack's config chooses for the service and its task (settings.py builds it from config)."""
+
     app_version: str
     """Set as the container's APP_VERSION (the app reports it; ops reads it back from each revision)."""
-    image_ref: pulumi.Input[str]
-    """The image by digest, so every build is a new task definition revision."""
     cpu: int
     """Fargate CPU units; memory must be one of the sizes Fargate allows for it (FARGATE_MEMORY_BY_CPU)."""
     memory: int
     container_port: int
     desired_count: int
-    subnet_ids: pulumi.Input[Sequence[str]]
-    security_group_id: pulumi.Input[str]
-    assign_public_ip: bool
-    """True only in public subnets (the seed): tasks then pull their image over the internet gateway."""
-    target_group_arns: Mapping[Color, pulumi.Input[str]]
-    """The two target groups ECS moves traffic between; blue is primary when the service is created."""
-    production_listener_rule_arn: pulumi.Input[str]
-    rollout: Rollout
     health_check_grace_period_seconds: int
     log_retention_days: int
     wait_for_steady_state: bool
     """`pulumi up` waits through hooks, traffic steps and bake for rollout.timeout_minutes."""
-    test_listener_rule_arn: pulumi.Input[str] | None = None
-    rollback_alarm_names: pulumi.Input[Sequence[str]] | None = None
-    circuit_breaker: bool = True
-    container_insights: bool = False
-    read_only_root_filesystem: bool = False
+    circuit_breaker: bool
+    container_insights: bool
+    read_only_root_filesystem: bool
     """When True, CONTAINER_SCRATCH_PATH is the container's one writable path (a task volume)."""
-    container_health_check: bool = False
+    container_health_check: bool
     desired_count_managed_by_autoscaling: bool = False
     rewire_with_primary: Color | None = None
     """None (the default): the service's load balancers are sent when it is created and ignored after,
@@ -76,16 +66,38 @@ class EcsBlueGreenServiceArgs:
     naming that target group primary; it must be the group the service names primary now."""
 
     def __post_init__(self) -> None:
-        if set(self.target_group_arns) != {"blue", "green"}:
-            raise ValueError(f"target_group_arns needs exactly blue and green, got {sorted(self.target_group_arns)}")
-        if not 1024 <= self.container_port <= 65535:
-            raise ValueError(f"container_port {self.container_port} is not in 1024-65535 (the image runs as non-root)")
+        low, high = CONTAINER_PORTS
+        if not low <= self.container_port <= high:
+            raise ValueError(f"container_port {self.container_port} is not in {low}-{high}")
         if self.desired_count < 0 or self.health_check_grace_period_seconds < 0:
             raise ValueError("desired_count and health_check_grace_period_seconds cannot be negative")
         if self.memory not in FARGATE_MEMORY_BY_CPU.get(self.cpu, ()):
             raise ValueError(f"cpu {self.cpu} with memory {self.memory} is not a Fargate task size")
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(f"log_retention_days {self.log_retention_days} is not a CloudWatch Logs retention")
+
+
+@dataclass(frozen=True)
+class EcsBlueGreenServiceArgs:
+    settings: ServiceSettings
+    region: str
+    """For the container's log driver."""
+    image_ref: pulumi.Input[str]
+    """The image by digest, so every build is a new task definition revision."""
+    subnet_ids: pulumi.Input[Sequence[str]]
+    assign_public_ip: bool
+    """True only in public subnets (the seed): tasks then pull their image over the internet gateway."""
+    security_group_id: pulumi.Input[str]
+    target_group_arns: Mapping[Color, pulumi.Input[str]]
+    """The two target groups ECS moves traffic between; blue is primary when the service is created."""
+    production_listener_rule_arn: pulumi.Input[str]
+    rollout: Rollout
+    test_listener_rule_arn: pulumi.Input[str] | None = None
+    rollback_alarm_names: pulumi.Input[Sequence[str]] | None = None
+
+    def __post_init__(self) -> None:
+        if set(self.target_group_arns) != {"blue", "green"}:
+            raise ValueError(f"target_group_arns needs exactly blue and green, got {sorted(self.target_group_arns)}")
 
 
 class EcsBlueGreenService(pulumi.ComponentResource):
@@ -103,7 +115,8 @@ class EcsBlueGreenService(pulumi.ComponentResource):
 
         cluster, capacity_providers = self._cluster(args)
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name_prefix=f"/ecs/{name}-", retention_in_days=args.log_retention_days, opts=self._child)
+            f"{name}-logs", name_prefix=f"/ecs/{name}-", retention_in_days=args.settings.log_retention_days,
+            opts=self._child)
         execution_role, execution_policy = self._role(
             "execution", "ecs-tasks.amazonaws.com", "Lets ECS pull the image from ECR and write container logs",
             "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
@@ -138,7 +151,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
         cluster = aws.ecs.Cluster(
             f"{self._name}-cluster",
             settings=[aws.ecs.ClusterSettingArgs(
-                name="containerInsights", value="enabled" if args.container_insights else "disabled")],
+                name="containerInsights", value="enabled" if args.settings.container_insights else "disabled")],
             opts=self._child,
         )
         capacity_providers = aws.ecs.ClusterCapacityProviders(
@@ -168,15 +181,16 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}",
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
-            cpu=str(args.cpu),
-            memory=str(args.memory),
+            cpu=str(args.settings.cpu),
+            memory=str(args.settings.memory),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"),
             execution_role_arn=execution_role.arn,
             # Keep old revisions ACTIVE: a rollback (alarm, hook, circuit breaker, `ops rollback`)
             # redeploys the previous revision, which Pulumi would otherwise deregister on replace.
             skip_destroy=True,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="scratch")] if args.read_only_root_filesystem else [],
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="scratch")]
+            if args.settings.read_only_root_filesystem else [],
             container_definitions=pulumi.Output.all(args.image_ref, log_group.name).apply(
                 lambda values: json.dumps([self._container_definition(args, image=values[0], log_group=values[1])])),
             opts=self._child,
@@ -190,14 +204,14 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             cluster=cluster.arn,
             task_definition=task_definition.arn,
             scheduling_strategy="REPLICA",
-            desired_count=args.desired_count,
+            desired_count=args.settings.desired_count,
             capacity_provider_strategies=[
                 aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)],
             platform_version="LATEST",
             deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
             deployment_configuration=args.rollout.to_args(),
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-                enable=args.circuit_breaker, rollback=args.circuit_breaker),
+                enable=args.settings.circuit_breaker, rollback=args.settings.circuit_breaker),
             alarms=aws.ecs.ServiceAlarmsArgs(alarm_names=args.rollback_alarm_names, enable=True, rollback=True)
             if args.rollback_alarm_names is not None else None,
             load_balancers=[self._load_balancer(args, infrastructure_role.arn)],
@@ -206,27 +220,27 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 security_groups=[args.security_group_id],
                 assign_public_ip=args.assign_public_ip,
             ),
-            health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+            health_check_grace_period_seconds=args.settings.health_check_grace_period_seconds,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
-            wait_for_steady_state=args.wait_for_steady_state,
+            wait_for_steady_state=args.settings.wait_for_steady_state,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=list(depends_on),
                 custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)
-                if args.wait_for_steady_state else None,
-                ignore_changes=self._owned_by_others(args),
+                if args.settings.wait_for_steady_state else None,
+                ignore_changes=self._owned_by_others(args.settings),
             ),
         )
 
     @staticmethod
     def _load_balancer(args: EcsBlueGreenServiceArgs, role_arn: pulumi.Input[str]) -> aws.ecs.ServiceLoadBalancerArgs:
-        primary = args.rewire_with_primary or "blue"
+        primary = args.settings.rewire_with_primary or "blue"
         alternate = "green" if primary == "blue" else "blue"
         return aws.ecs.ServiceLoadBalancerArgs(
             target_group_arn=args.target_group_arns[primary],
             container_name=CONTAINER_NAME,
-            container_port=args.container_port,
+            container_port=args.settings.container_port,
             advanced_configuration=aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
                 alternate_target_group_arn=args.target_group_arns[alternate],
                 production_listener_rule=args.production_listener_rule_arn,
@@ -236,23 +250,23 @@ class EcsBlueGreenService(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _owned_by_others(args: EcsBlueGreenServiceArgs) -> list[str]:
+    def _owned_by_others(settings: ServiceSettings) -> list[str]:
         """Inputs that, once the service exists, belong to ECS or Application Auto Scaling."""
         owned = []
-        if args.rewire_with_primary is None:
+        if settings.rewire_with_primary is None:
             # A blue/green deployment may end with ECS calling the other target group primary (the
             # mechanism behind terraform-provider-aws #45678). Sending this program's orientation back
             # would register the next revision's tasks beside the live ones, in the live group: no
             # test, no bake, no instant rollback. Rewiring on purpose: README, "Changing the load
             # balancer wiring of a live stack".
             owned.append("loadBalancers")
-        if args.desired_count_managed_by_autoscaling:
+        if settings.desired_count_managed_by_autoscaling:
             owned.append("desiredCount")
         return owned
 
     @staticmethod
     def _container_definition(args: EcsBlueGreenServiceArgs, *, image: str, log_group: str) -> dict[str, Any]:
-        port = args.container_port
+        port = args.settings.container_port
         definition: dict[str, Any] = {
             "name": CONTAINER_NAME,
             "image": image,
@@ -265,7 +279,7 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 "appProtocol": "http",
             }],
             "environment": [
-                {"name": "APP_VERSION", "value": args.app_version},
+                {"name": "APP_VERSION", "value": args.settings.app_version},
                 {"name": "PORT", "value": str(port)},
             ],
             "logConfiguration": {
@@ -277,12 +291,12 @@ class EcsBlueGreenService(pulumi.ComponentResource):
                 },
             },
             "stopTimeout": CONTAINER_STOP_TIMEOUT_SECONDS,
-            "readonlyRootFilesystem": args.read_only_root_filesystem,
+            "readonlyRootFilesystem": args.settings.read_only_root_filesystem,
         }
-        if args.read_only_root_filesystem:
+        if args.settings.read_only_root_filesystem:
             definition["mountPoints"] = [
                 {"sourceVolume": "scratch", "containerPath": CONTAINER_SCRATCH_PATH, "readOnly": False}]
-        if args.container_health_check:
+        if args.settings.container_health_check:
             definition["healthCheck"] = {
                 "command": ["CMD", *CONTAINER_HEALTH_CHECK_COMMAND],
                 "interval": 10,

@@ -11,6 +11,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.container_image import CONTAINER_PORTS
+
 Color = Literal["blue", "green"]
 COLORS: tuple[Color, Color] = ("blue", "green")
 
@@ -29,43 +31,59 @@ PRODUCTION_RULE_PRIORITY = 100
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
+# Letters, digits and '-': an ALB that drops invalid header fields drops any other name (so the test
+# rule would never match); ALB conditions allow at most 40 characters.
+HEADER_NAME_PATTERN = re.compile(r"[A-Za-z0-9-]{1,40}")
+
+
+@dataclass(frozen=True)
+class HttpsListener:
+    """An HTTPS:443 listener holds the rules, and HTTP:80 redirects to it."""
+
+    certificate_arn: str
+    """An ACM certificate in the stack's region."""
+    domain_name: str
+    """The name clients (and the smoke test) use; the certificate must cover it."""
+    hosted_zone_id: str | None = None
+    """When set, an alias record points domain_name at the ALB."""
+
+
+@dataclass(frozen=True)
+class LoadBalancerSettings:
+    """What the stack's config chooses for the load balancer (settings.py builds it from config)."""
+
+    container_port: int
+    """The port the tasks listen on: the target groups' port and the only one the ALB may reach."""
+    health_check_path: str
+    test_traffic_header_name: str | None
+    """When set, a test listener rule forwards requests carrying this header (with a secret value
+    generated per stack) to the new revision before production traffic moves."""
+    https: HttpsListener | None
+    """None: the rules live on the HTTP:80 listener (the seed)."""
+    deletion_protection: bool
+    drop_invalid_header_fields: bool
+    deregistration_delay_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        low, high = CONTAINER_PORTS
+        if not low <= self.container_port <= high:
+            raise ValueError(f"container_port {self.container_port} is not in {low}-{high}")
+        if not self.health_check_path.startswith("/") or len(self.health_check_path) > 1024:
+            raise ValueError(f"health_check_path {self.health_check_path!r} is not a path of at most 1024 characters")
+        if not 0 <= self.deregistration_delay_seconds <= 3600:
+            raise ValueError(f"deregistration_delay_seconds {self.deregistration_delay_seconds} is not in 0-3600")
+        name = self.test_traffic_header_name
+        if name is not None and (not HEADER_NAME_PATTERN.fullmatch(name) or name.lower() == "host"):
+            raise ValueError(f"test_traffic_header_name {name!r} is not a header name of at most 40 letters, "
+                             "digits and '-' other than Host")
+
+
 @dataclass(frozen=True)
 class LoadBalancerArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[str]]
     """Public subnets in two availability zones (an ALB needs two)."""
-    container_port: int
-    """The port the tasks listen on: the target groups' port and the only one the ALB may reach."""
-    health_check_path: str
-    deregistration_delay_seconds: int = 30
-    test_traffic_header_name: str | None = None
-    """When set, a test listener rule forwards requests carrying this header (with a secret value
-    generated per stack) to the new revision before production traffic moves."""
-    certificate_arn: str | None = None
-    """When set, the rules live on an HTTPS:443 listener and HTTP:80 redirects to it."""
-    domain_name: str | None = None
-    """The name clients (and the smoke test) use with HTTPS; the certificate must cover it."""
-    hosted_zone_id: str | None = None
-    """When set, an alias record points domain_name at the ALB."""
-    deletion_protection: bool = False
-    drop_invalid_header_fields: bool = False
-
-    def __post_init__(self) -> None:
-        # Target groups allow ports 1-65535; below 1024 the non-root container could not listen.
-        if not 1024 <= self.container_port <= 65535:
-            raise ValueError(f"container_port {self.container_port} is not in 1024-65535")
-        if not self.health_check_path.startswith("/") or len(self.health_check_path) > 1024:
-            raise ValueError(f"health_check_path {self.health_check_path!r} is not a path of at most 1024 characters")
-        if not 0 <= self.deregistration_delay_seconds <= 3600:
-            raise ValueError(f"deregistration_delay_seconds {self.deregistration_delay_seconds} is not in 0-3600")
-        if self.test_traffic_header_name is not None and \
-                not re.fullmatch(r"[A-Za-z0-9-]{1,40}", self.test_traffic_header_name):
-            raise ValueError(f"test_traffic_header_name {self.test_traffic_header_name!r} is not a header name "
-                             "of at most 40 letters, digits and '-'")
-        if (self.certificate_arn is None) != (self.domain_name is None):
-            raise ValueError("certificate_arn and domain_name go together (HTTPS needs the name the certificate covers)")
-        if self.hosted_zone_id is not None and self.domain_name is None:
-            raise ValueError("hosted_zone_id needs domain_name (the record it creates)")
+    settings: LoadBalancerSettings
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,7 @@ class TestTraffic:
 
     __test__ = False  # not a pytest test class
     rule_arn: pulumi.Output[str]
+    header_name: str
     header_value: pulumi.Output[str]
     """A Pulumi secret."""
 
@@ -105,8 +124,10 @@ class LoadBalancer(pulumi.ComponentResource):
         self._name = name
         self._child = pulumi.ResourceOptions(parent=self)
 
-        alb_sg, service_sg = self._security_groups(args)
-        groups: dict[Color, aws.lb.TargetGroup] = {color: self._target_group(args, color) for color in COLORS}
+        settings = args.settings
+        alb_sg, service_sg = self._security_groups(args.vpc_id, settings)
+        groups: dict[Color, aws.lb.TargetGroup] = {
+            color: self._target_group(args.vpc_id, settings, color) for color in COLORS}
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
@@ -114,15 +135,15 @@ class LoadBalancer(pulumi.ComponentResource):
             ip_address_type="ipv4",
             subnets=args.subnet_ids,
             security_groups=[alb_sg.id],
-            enable_deletion_protection=args.deletion_protection,
-            drop_invalid_header_fields=args.drop_invalid_header_fields,
+            enable_deletion_protection=settings.deletion_protection,
+            drop_invalid_header_fields=settings.drop_invalid_header_fields,
             opts=self._child,
         )
-        rules_listener = self._listeners(args, alb)
+        rules_listener = self._listeners(settings.https, alb)
         production_rule = self._forward_rule(
             "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups,
             aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])))
-        self.test_traffic = self._test_rule(args, rules_listener, groups)
+        self.test_traffic = self._test_rule(settings.test_traffic_header_name, rules_listener, groups)
 
         self.alb_security_group_id = alb_sg.id
         self.service_security_group_id = service_sg.id
@@ -130,7 +151,7 @@ class LoadBalancer(pulumi.ComponentResource):
             color: TargetGroupRefs(group.arn, group.name, group.arn_suffix) for color, group in groups.items()}
         self.alb_arn_suffix = alb.arn_suffix
         self.dns_name = alb.dns_name
-        self.url = self._url(args, alb)
+        self.url = self._url(settings.https, alb)
         self.production_listener_rule_arn = production_rule.arn
         self.register_outputs({
             "url": self.url,
@@ -139,15 +160,16 @@ class LoadBalancer(pulumi.ComponentResource):
             "test_listener_rule_arn": self.test_traffic.rule_arn if self.test_traffic else None,
         })
 
-    def _security_groups(self, args: LoadBalancerArgs) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
-        name, child, port = self._name, self._child, args.container_port
+    def _security_groups(self, vpc_id: pulumi.Input[str], settings: LoadBalancerSettings,
+                         ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
+        name, child, port = self._name, self._child, settings.container_port
         # EC2 allows only a-z A-Z 0-9, spaces and ._-:/()#,@[]+=&;{}!$* in these descriptions.
         alb_sg = aws.ec2.SecurityGroup(
-            f"{name}-alb-sg", vpc_id=args.vpc_id, description="ALB: HTTP(S) from the internet", opts=child)
+            f"{name}-alb-sg", vpc_id=vpc_id, description="ALB: HTTP(S) from the internet", opts=child)
         service_sg = aws.ec2.SecurityGroup(
-            f"{name}-service-sg", vpc_id=args.vpc_id, description="ECS tasks: container port from the ALB only",
+            f"{name}-service-sg", vpc_id=vpc_id, description="ECS tasks: container port from the ALB only",
             opts=child)
-        for public_port in [80, 443] if args.certificate_arn is not None else [80]:
+        for public_port in [80, 443] if settings.https is not None else [80]:
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-alb-in-{public_port}", security_group_id=alb_sg.id,
                 description=f"TCP {public_port} from anywhere", ip_protocol="tcp", from_port=public_port,
@@ -165,19 +187,20 @@ class LoadBalancer(pulumi.ComponentResource):
             ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0", opts=child)
         return alb_sg, service_sg
 
-    def _target_group(self, args: LoadBalancerArgs, color: Color) -> aws.lb.TargetGroup:
+    def _target_group(self, vpc_id: pulumi.Input[str], settings: LoadBalancerSettings,
+                      color: Color) -> aws.lb.TargetGroup:
         return aws.lb.TargetGroup(
             f"{self._name}-{color}",
-            vpc_id=args.vpc_id,
+            vpc_id=vpc_id,
             target_type="ip",
             protocol="HTTP",
             protocol_version="HTTP1",
-            port=args.container_port,
-            deregistration_delay=args.deregistration_delay_seconds,
+            port=settings.container_port,
+            deregistration_delay=settings.deregistration_delay_seconds,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 protocol="HTTP",
-                path=args.health_check_path,
+                path=settings.health_check_path,
                 matcher="200",
                 interval=HEALTH_CHECK_INTERVAL_SECONDS,
                 timeout=HEALTH_CHECK_TIMEOUT_SECONDS,
@@ -188,7 +211,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _listeners(self, args: LoadBalancerArgs, alb: aws.lb.LoadBalancer) -> aws.lb.Listener:
+    def _listeners(self, https: HttpsListener | None, alb: aws.lb.LoadBalancer) -> aws.lb.Listener:
         """The HTTP listener, and with a certificate the HTTPS one; returns the listener that holds the rules."""
         not_found = aws.lb.ListenerDefaultActionArgs(
             type="fixed-response",
@@ -199,15 +222,14 @@ class LoadBalancer(pulumi.ComponentResource):
             type="redirect",
             redirect=aws.lb.ListenerDefaultActionRedirectArgs(protocol="HTTPS", port="443", status_code="HTTP_301"),
         )
-        https = args.certificate_arn is not None
         http_listener = aws.lb.Listener(
             f"{self._name}-http", load_balancer_arn=alb.arn, protocol="HTTP", port=80,
-            default_actions=[redirect_to_https if https else not_found], opts=self._child)
-        if not https:
+            default_actions=[not_found if https is None else redirect_to_https], opts=self._child)
+        if https is None:
             return http_listener
         return aws.lb.Listener(
             f"{self._name}-https", load_balancer_arn=alb.arn, protocol="HTTPS", port=443, ssl_policy=TLS_POLICY,
-            certificate_arn=args.certificate_arn, default_actions=[not_found], opts=self._child)
+            certificate_arn=https.certificate_arn, default_actions=[not_found], opts=self._child)
 
     def _forward_rule(self, rule_name: str, priority: int, listener: aws.lb.Listener,
                       groups: dict[Color, aws.lb.TargetGroup],
@@ -229,9 +251,9 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
         )
 
-    def _test_rule(self, args: LoadBalancerArgs, listener: aws.lb.Listener,
+    def _test_rule(self, header_name: str | None, listener: aws.lb.Listener,
                    groups: dict[Color, aws.lb.TargetGroup]) -> TestTraffic | None:
-        if args.test_traffic_header_name is None:
+        if header_name is None:
             return None
         # Letters and digits only: ALB header conditions treat * and ? as wildcards.
         value = random.RandomPassword(f"{self._name}-test-header-value", length=32, special=False, opts=self._child)
@@ -239,19 +261,19 @@ class LoadBalancer(pulumi.ComponentResource):
         rule = self._forward_rule(
             "test-rule", TEST_RULE_PRIORITY, listener, groups,
             aws.lb.ListenerRuleConditionArgs(http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                http_header_name=args.test_traffic_header_name, values=[secret])))
-        return TestTraffic(rule_arn=rule.arn, header_value=secret)
+                http_header_name=header_name, values=[secret])))
+        return TestTraffic(rule_arn=rule.arn, header_name=header_name, header_value=secret)
 
-    def _url(self, args: LoadBalancerArgs, alb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
-        if args.domain_name is None:
+    def _url(self, https: HttpsListener | None, alb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
+        if https is None:
             return alb.dns_name.apply(lambda dns: f"http://{dns}")
-        url = pulumi.Output.from_input(f"https://{args.domain_name}")
-        if args.hosted_zone_id is None:
+        url = pulumi.Output.from_input(f"https://{https.domain_name}")
+        if https.hosted_zone_id is None:
             return url
         record = aws.route53.Record(
             f"{self._name}-alias",
-            zone_id=args.hosted_zone_id,
-            name=args.domain_name,
+            zone_id=https.hosted_zone_id,
+            name=https.domain_name,
             type="A",
             aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
             opts=self._child,

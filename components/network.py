@@ -50,6 +50,11 @@ class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[Sequence[str]]
     private_subnet_ids: pulumi.Output[Sequence[str]]
+    task_subnet_ids: pulumi.Output[Sequence[str]]
+    """Where the tasks run: the private subnets if there are any, else the public ones (the seed)."""
+    tasks_need_public_ip: bool
+    """True in the public subnets: there a task pulls its image over the internet gateway, which
+    needs a public IPv4 address."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecs-bluegreen:index:Network", name, None, opts)
@@ -86,10 +91,13 @@ class Network(pulumi.ComponentResource):
         self.vpc_id = vpc.vpc_id
         self.public_subnet_ids = vpc.public_subnet_ids
         self.private_subnet_ids = vpc.private_subnet_ids
+        self.task_subnet_ids = self.private_subnet_ids if args.private else self.public_subnet_ids
+        self.tasks_need_public_ip = not args.private
         self.register_outputs({
             "vpc_id": self.vpc_id,
             "public_subnet_ids": self.public_subnet_ids,
             "private_subnet_ids": self.private_subnet_ids,
+            "task_subnet_ids": self.task_subnet_ids,
         })
 
     def _interface_endpoints(self, name: str, args: NetworkArgs, vpc: awsx.ec2.Vpc) -> None:

@@ -17,8 +17,10 @@ from tests.aws_types import (
     VPC, VPC_ENDPOINT,
 )
 from components.container_image import ContainerImage, ContainerImageArgs
-from components.ecs_blue_green_service import CONTAINER_NAME, EcsBlueGreenService, EcsBlueGreenServiceArgs
-from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.ecs_blue_green_service import (
+    CONTAINER_NAME, EcsBlueGreenService, EcsBlueGreenServiceArgs, ServiceSettings,
+)
+from components.load_balancer import HttpsListener, LoadBalancer, LoadBalancerArgs, LoadBalancerSettings
 from components.network import Network, NetworkArgs
 from components.rollback_alarms import AlarmThresholds, RollbackAlarms, RollbackAlarmsArgs
 from components.rollout import AllAtOnce, Canary, Rollout, manual_approval
@@ -45,10 +47,10 @@ def test_network_lays_out_any_two_zones_and_cidrs() -> None:
 
 
 def test_load_balancer_on_a_custom_port_with_test_rule_and_https() -> None:
-    run = run_component(lambda: LoadBalancer("lb", LoadBalancerArgs(
-        vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], container_port=9000, health_check_path="/ready",
-        deregistration_delay_seconds=5, test_traffic_header_name="X-Canary",
-        certificate_arn="arn:aws:acm:ap-northeast-1:111122223333:certificate/abc", domain_name="svc.example.org")))
+    run = run_component(lambda: LoadBalancer("lb", lb_args(settings=lb_settings(
+        container_port=9000, health_check_path="/ready", deregistration_delay_seconds=5,
+        test_traffic_header_name="X-Canary", https=HttpsListener(
+            certificate_arn="arn:aws:acm:ap-northeast-1:111122223333:certificate/abc", domain_name="svc.example.org")))))
     component = run.one(LOAD_BALANCER_COMPONENT)
     assert all(r.parent == component.urn for r in run.resources if r is not component)
     for group in run.of_type(TARGET_GROUP):
@@ -77,23 +79,30 @@ def test_container_image_honours_mutability_retention_and_version() -> None:
     assert image["build"]["args"] == {"APP_VERSION": "2024.06.01-rc.1"}
 
 
+def service_settings(**overrides: object) -> ServiceSettings:
+    values: dict = dict(
+        app_version="v9", cpu=1024, memory=2048, container_port=9000, desired_count=3,
+        health_check_grace_period_seconds=60, log_retention_days=30, wait_for_steady_state=True,
+        circuit_breaker=True, container_insights=False, read_only_root_filesystem=False,
+        container_health_check=False)
+    return ServiceSettings(**{**values, **overrides})
+
+
 def service_args(**overrides: object) -> EcsBlueGreenServiceArgs:
     values: dict = dict(
-        region="us-east-2", app_version="v9", image_ref="repo@sha256:abc", cpu=1024, memory=2048,
-        container_port=9000, desired_count=3, subnet_ids=["subnet-a", "subnet-b"], security_group_id="sg-1",
-        assign_public_ip=False, target_group_arns={"blue": "arn:blue", "green": "arn:green"},
-        production_listener_rule_arn="arn:prod-rule", rollout=Rollout(AllAtOnce(), 0),
-        health_check_grace_period_seconds=60, log_retention_days=30, wait_for_steady_state=True)
-    values.update(overrides)
-    return EcsBlueGreenServiceArgs(**values)
+        settings=service_settings(), region="us-east-2", image_ref="repo@sha256:abc",
+        subnet_ids=["subnet-a", "subnet-b"], assign_public_ip=False, security_group_id="sg-1",
+        target_group_arns={"blue": "arn:blue", "green": "arn:green"},
+        production_listener_rule_arn="arn:prod-rule", rollout=Rollout(AllAtOnce(), 0))
+    return EcsBlueGreenServiceArgs(**{**values, **overrides})
 
 
 def test_service_passes_its_arguments_through() -> None:
     run = run_component(lambda: EcsBlueGreenService("svc", service_args(
+        settings=service_settings(desired_count_managed_by_autoscaling=True),
         test_listener_rule_arn="arn:test-rule", rollback_alarm_names=["a1", "a2"],
         rollout=Rollout(Canary(percent=2.5, bake_minutes=7), bake_time_minutes=5,
-                        hooks=[manual_approval(timeout_minutes=30, timeout_action="CONTINUE")]),
-        desired_count_managed_by_autoscaling=True)), region="us-east-2")
+                        hooks=[manual_approval(timeout_minutes=30, timeout_action="CONTINUE")]))), region="us-east-2")
     service = run.one(SERVICE)
     assert (service["desiredCount"], service["healthCheckGracePeriodSeconds"]) == (3, 60)
     assert service["networkConfiguration"] == {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"],
@@ -168,24 +177,27 @@ def test_components_accept_a_provider_for_their_children() -> None:
     assert all(a.provider.startswith(provider.urn) for a in run.of_type(ALARM))
 
 
+def lb_settings(**overrides: object) -> LoadBalancerSettings:
+    values: dict = dict(container_port=8080, health_check_path="/health", test_traffic_header_name=None, https=None,
+                        deletion_protection=False, drop_invalid_header_fields=False)
+    return LoadBalancerSettings(**{**values, **overrides})
+
+
 def lb_args(**overrides: object) -> LoadBalancerArgs:
-    values: dict = dict(vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], container_port=8080,
-                        health_check_path="/health")
+    values: dict = dict(vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], settings=lb_settings())
     return LoadBalancerArgs(**{**values, **overrides})
 
 
 @pytest.mark.parametrize("build, complaint", [
-    (lambda: lb_args(container_port=80), "container_port 80 is not in 1024-65535"),
-    (lambda: lb_args(health_check_path="health"), "health_check_path 'health'"),
-    (lambda: lb_args(deregistration_delay_seconds=3601), "deregistration_delay_seconds 3601"),
-    (lambda: lb_args(test_traffic_header_name="X Test"), "test_traffic_header_name 'X Test'"),
-    (lambda: lb_args(certificate_arn="arn:aws:acm:ap-northeast-1:111122223333:certificate/abc"),
-     "certificate_arn and domain_name go together"),
-    (lambda: lb_args(hosted_zone_id="Z123"), "hosted_zone_id needs domain_name"),
+    (lambda: lb_settings(container_port=80), "container_port 80 is not in 1024-65535"),
+    (lambda: lb_settings(health_check_path="health"), "health_check_path 'health'"),
+    (lambda: lb_settings(deregistration_delay_seconds=3601), "deregistration_delay_seconds 3601"),
+    (lambda: lb_settings(test_traffic_header_name="X Test"), "test_traffic_header_name 'X Test'"),
+    (lambda: lb_settings(test_traffic_header_name="host"), "test_traffic_header_name 'host'"),
     (lambda: service_args(target_group_arns={"blue": "arn:blue"}), "needs exactly blue and green"),
-    (lambda: service_args(container_port=443), "container_port 443"),
-    (lambda: service_args(cpu=256, memory=4096), "cpu 256 with memory 4096 is not a Fargate task size"),
-    (lambda: service_args(log_retention_days=10), "log_retention_days 10"),
+    (lambda: service_settings(container_port=443), "container_port 443 is not in 1024-65535"),
+    (lambda: service_settings(cpu=256, memory=4096), "cpu 256 with memory 4096 is not a Fargate task size"),
+    (lambda: service_settings(log_retention_days=10), "log_retention_days 10"),
 ])
 def test_component_args_refuse_what_the_component_cannot_build(build: Callable[[], object], complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):

@@ -30,9 +30,9 @@ def test_dev_stack_file_gives_the_seed_values() -> None:
     assert (settings.service.cpu, settings.service.memory) == (256, 512)
     assert settings.service.desired_count == 1
     assert settings.service.container_port == 8080
-    assert settings.service.health_check_path == "/health"
+    assert settings.load_balancer.health_check_path == "/health"
     assert settings.deployment.bake_time_minutes == 15
-    assert settings.deployment.wait_for_steady_state is True
+    assert settings.service.wait_for_steady_state is True
 
 
 def test_values_are_converted_from_pulumi_strings() -> None:
@@ -42,7 +42,7 @@ def test_values_are_converted_from_pulumi_strings() -> None:
     assert settings.service.desired_count == 3
     assert (settings.service.cpu, settings.service.memory) == (1024, 3072)
     assert settings.deployment.bake_time_minutes == 0
-    assert settings.deployment.wait_for_steady_state is False
+    assert settings.service.wait_for_steady_state is False
     assert settings.network.availability_zones == ("ap-northeast-1a", "ap-northeast-1d")
 
 
@@ -248,9 +248,9 @@ def test_strategy_parameters_are_checked_against_aws_ranges(values: dict, key: s
 
 
 def test_smoke_test_and_approval_turn_test_traffic_on_but_not_over_an_explicit_false() -> None:
-    assert parse(smokeTest={"enabled": True}).deployment.test_traffic.enabled is True
-    assert parse(manualApproval={"enabled": True}).deployment.test_traffic.enabled is True
-    assert parse().deployment.test_traffic.enabled is False
+    assert parse(smokeTest={"enabled": True}).load_balancer.test_traffic_header_name == "X-Bluegreen-Test"
+    assert parse(manualApproval={"enabled": True}).load_balancer.test_traffic_header_name == "X-Bluegreen-Test"
+    assert parse().load_balancer.test_traffic_header_name is None
     with pytest.raises(SettingsError, match="config 'testTraffic.enabled': False.*smokeTest.enabled"):
         parse(smokeTest={"enabled": True}, testTraffic={"enabled": False})
 
@@ -311,7 +311,7 @@ def test_prod_stack_file_is_the_production_profile() -> None:
     assert settings.network.private and settings.network.nat_gateways == "OnePerAz"
     assert settings.load_balancer.https is not None
     assert settings.service.desired_count >= 2
-    assert settings.service.autoscaling is not None and settings.service.autoscaling.min_capacity >= 2
+    assert settings.autoscaling is not None and settings.autoscaling.min_capacity >= 2
     assert settings.deployment.smoke_test is not None and settings.deployment.rollback_alarms is not None
     assert settings.tags == {"project": "ecs-bluegreen", "stack": "prod", "owner": "platform-team"}
 
