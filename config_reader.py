@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, overload
 
 import pulumi
@@ -91,8 +91,9 @@ class ConfigReader:
     def boolean(self, key: str, default: bool) -> bool:
         return _parse_bool(key, self.text(key), default)
 
-    def choice(self, key: str, default: T, choices: Mapping[str, T]) -> T:
-        return _parse_choice(key, self.text(key), default, choices)
+    def choice(self, key: str, default: T, allowed: Iterable[T]) -> T:
+        """One of `allowed`, written in config as its str() (e.g. 256 as "256")."""
+        return _parse_choice(key, self.text(key), default, {str(value): value for value in allowed})
 
     def path(self, key: str, default: str) -> str:
         return _parse_path(key, self.text(key), default)

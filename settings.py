@@ -13,19 +13,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 
-from components.container_image import CONTAINER_PORTS, ContainerImageArgs, TagMutability
+from components.container_image import CONTAINER_PORTS, TAG_MUTABILITIES, ContainerImageArgs
 from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
 from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS, ServiceSettings
-from components.load_balancer import HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
-from components.network import NatGateways, NetworkArgs
+from components.load_balancer import COLORS, HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
+from components.network import NAT_GATEWAYS, NetworkArgs
 from components.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
 from components.rollout import (
     CANARY_PERCENT, LINEAR_STEP_PERCENT, MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary,
-    LifecycleHook, Linear, Strategy, TimeoutAction, manual_approval,
+    TIMEOUT_ACTIONS, LifecycleHook, Linear, Strategy, manual_approval,
 )
 from components.service_autoscaling import TARGET_PERCENT, ScalingTargets
 from components.smoke_test_hook import SmokeTestChecks
@@ -111,8 +111,7 @@ def _parse_network(raw: ConfigReader, region: str) -> NetworkArgs:
 
     public = _parse_subnet_cidrs(raw, "publicSubnetCidrs", ("10.0.1.0/24", "10.0.2.0/24"), vpc,
                                  smallest=27, why="an ALB needs /27 subnets or larger")
-    kinds: Mapping[str, Literal["public", "private"]] = {"public": "public", "private": "private"}
-    task_subnets = raw.choice("taskSubnets", "public", kinds)
+    task_subnets = raw.choice("taskSubnets", "public", ("public", "private"))
     if task_subnets == "public":
         raw.reject_if_set(("privateSubnetCidrs", "natGateways", "vpcEndpoints"),
                           "allowed only with taskSubnets: private")
@@ -121,8 +120,8 @@ def _parse_network(raw: ConfigReader, region: str) -> NetworkArgs:
         if any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(other)) for other in public):
             raise SettingsError("privateSubnetCidrs", cidr, "allowed: CIDR blocks that do not overlap publicSubnetCidrs")
     vpc_endpoints = raw.boolean("vpcEndpoints", False)
-    strategies: Mapping[str, NatGateways] = {"None": "None", "Single": "Single", "OnePerAz": "OnePerAz"}
-    nat_gateways = raw.choice("natGateways", "None" if task_subnets == "public" or vpc_endpoints else "OnePerAz", strategies)
+    nat_gateways = raw.choice("natGateways", "None" if task_subnets == "public" or vpc_endpoints else "OnePerAz",
+                              NAT_GATEWAYS)
     if task_subnets == "private" and nat_gateways == "None" and not vpc_endpoints:
         raise SettingsError("natGateways", nat_gateways, "allowed: Single or OnePerAz, or set vpcEndpoints: true "
                                                          "(tasks in private subnets need one to pull their image)")
@@ -202,17 +201,17 @@ def _parse_subnet_cidrs(raw: ConfigReader, key: str, default: tuple[str, ...],
 def _parse_service(raw: ConfigReader, app_version: str,
                    rewire_primary: str | None) -> tuple[ServiceSettings, ScalingTargets | None]:
     """The service, and its autoscaling (which must keep desiredCount within its range)."""
-    cpu = raw.choice("cpu", 256, {str(c): c for c in FARGATE_MEMORY_BY_CPU})
+    cpu = raw.choice("cpu", 256, FARGATE_MEMORY_BY_CPU)
     desired_count = raw.integer("desiredCount", 1, 1, 100)
     scaling = _parse_autoscaling(raw, desired_count)
     return ServiceSettings(
         app_version=app_version,
         cpu=cpu,
-        memory=raw.choice("memory", 512, {str(m): m for m in FARGATE_MEMORY_BY_CPU[cpu]}),
+        memory=raw.choice("memory", 512, FARGATE_MEMORY_BY_CPU[cpu]),
         container_port=raw.integer("containerPort", 8080, *CONTAINER_PORTS),
         desired_count=desired_count,
         health_check_grace_period_seconds=raw.integer("healthCheckGracePeriodSeconds", 30, 0, 2147483647),
-        log_retention_days=raw.choice("logRetentionDays", 7, {str(d): d for d in LOG_RETENTION_DAYS}),
+        log_retention_days=raw.choice("logRetentionDays", 7, LOG_RETENTION_DAYS),
         wait_for_steady_state=raw.boolean("waitForSteadyState", True),
         circuit_breaker=raw.boolean("deploymentCircuitBreaker", True),
         container_insights=raw.boolean("containerInsights", False),
@@ -240,7 +239,7 @@ def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> ScalingTargets 
 
 
 def _parse_deployment(raw: ConfigReader, health_check_path: str) -> DeploymentSettings:
-    strategy = raw.choice("deploymentStrategy", "BLUE_GREEN", {name: name for name in STRATEGIES})
+    strategy = raw.choice("deploymentStrategy", "BLUE_GREEN", STRATEGIES)
     for owner, keys in (("LINEAR", ("linear.stepPercent", "linear.stepBakeMinutes")),
                         ("CANARY", ("canary.percent", "canary.bakeMinutes"))):
         if strategy != owner:
@@ -269,10 +268,9 @@ def _parse_smoke_test(raw: ConfigReader, health_check_path: str) -> SmokeTestChe
 def _parse_manual_approval(raw: ConfigReader) -> LifecycleHook | None:
     if not raw.feature("manualApproval", ("timeoutMinutes", "timeoutAction")):
         return None
-    actions: Mapping[str, TimeoutAction] = {"ROLLBACK": "ROLLBACK", "CONTINUE": "CONTINUE"}
     return manual_approval(
         timeout_minutes=raw.integer("manualApproval.timeoutMinutes", 60, 1, MAX_HOOK_TIMEOUT_MINUTES),
-        timeout_action=raw.choice("manualApproval.timeoutAction", "ROLLBACK", actions))
+        timeout_action=raw.choice("manualApproval.timeoutAction", "ROLLBACK", TIMEOUT_ACTIONS))
 
 
 def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
@@ -314,12 +312,11 @@ def _parse_strategy(raw: ConfigReader, kind: str) -> Strategy:
 
 
 def _parse_image(raw: ConfigReader, app_version: str) -> ContainerImageArgs:
-    mutability: Mapping[str, TagMutability] = {"MUTABLE": "MUTABLE", "IMMUTABLE": "IMMUTABLE"}
     return ContainerImageArgs(
         app_version=app_version,
         force_delete_repository=raw.boolean("imageRepositoryForceDelete", True),
         images_to_keep=raw.integer("imagesToKeep", 10, 1, 1000),
-        tag_mutability=raw.choice("imageTagMutability", "MUTABLE", mutability),
+        tag_mutability=raw.choice("imageTagMutability", "MUTABLE", TAG_MUTABILITIES),
     )
 
 
@@ -339,12 +336,12 @@ def _parse_notifications(raw: ConfigReader) -> NotificationSettings:
     return NotificationSettings(enabled=enabled, email=email)
 
 
-_TARGET_GROUP_COLORS: Mapping[str, Color] = {"blue": "blue", "green": "green"}
-
-
 def _parse_rewire(value: str | None) -> Color | None:
-    if value is None or value in _TARGET_GROUP_COLORS:
-        return None if value is None else _TARGET_GROUP_COLORS[value]
+    for color in COLORS:
+        if value == color:
+            return color
+    if value is None:
+        return None
     raise SettingsError(REWIRE_VARIABLE, value, "allowed: blue or green, the target group the service names primary now",
                         source="environment variable")
 

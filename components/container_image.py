@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -18,6 +18,7 @@ DOCKERFILE = APP_DIR / "Dockerfile"
 IMAGE_PLATFORM = "linux/amd64"
 
 TagMutability = Literal["MUTABLE", "IMMUTABLE"]
+TAG_MUTABILITIES: tuple[TagMutability, ...] = get_args(TagMutability)
 # The ports the container may listen on: the image runs as a non-root user, which cannot bind below 1024.
 CONTAINER_PORTS = (1024, 65535)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -15,6 +15,7 @@ import pulumi_awsx as awsx
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs")
 
 NatGateways = Literal["None", "Single", "OnePerAz"]  # awsx's NatGatewayStrategy values
+NAT_GATEWAYS: tuple[NatGateways, ...] = get_args(NatGateways)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +19,7 @@ LifecycleStage = Literal[
     "RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
     "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"]
 TimeoutAction = Literal["ROLLBACK", "CONTINUE"]
+TIMEOUT_ACTIONS: tuple[TimeoutAction, ...] = get_args(TimeoutAction)
 # ECS rejects a PAUSE hook at the two stages in which it moves traffic itself.
 _STAGES_WITHOUT_PAUSE = ("TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT")
 
