@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
-from boto3.session import Session
-from botocore.config import Config as BotoConfig
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from botocore.config import Config as BotoConfig
 
 # boto3 builds its clients at runtime and no type stubs are pinned, so clients are untyped here.
 Client = Any
@@ -18,16 +19,26 @@ MAX_ATTEMPTS = 3
 """Attempts per call, the first included: an endpoint that accepts and never answers fails a call after
 about 3 x 6 s plus backoff, well inside 30 s. The standard mode retries throttling and 5xx with backoff."""
 
-CLIENT_CONFIG = BotoConfig(
-    connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
-    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
+# boto3 and botocore are imported on first use: a quarter of a second that `--help`, a usage error or
+# a missing setting should not wait for.
+
+
+@cache
+def client_config() -> BotoConfig:
+    from botocore.config import Config as BotoConfig
+
+    return BotoConfig(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                      retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
 
 
 def new_session(region: str | None) -> Session:
     """A boto3 session whose every client, including the ones botocore makes itself to get credentials
-    (STS for an assumed role, SSO), has CLIENT_CONFIG's timeouts and retries."""
+    (STS for an assumed role, SSO), has client_config()'s timeouts and retries."""
+    import botocore.session
+    from boto3.session import Session
+
     core = botocore.session.get_session()
-    core.set_default_client_config(CLIENT_CONFIG)
+    core.set_default_client_config(client_config())
     return Session(botocore_session=core, region_name=region)
 
 
@@ -43,7 +54,7 @@ class Clients:
         if service_name not in self._clients:
             if self._session is None:
                 self._session = new_session(self._region)
-            self._clients[service_name] = self._session.client(service_name, config=CLIENT_CONFIG)
+            self._clients[service_name] = self._session.client(service_name, config=client_config())
         return self._clients[service_name]
 
     @property
