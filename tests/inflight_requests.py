@@ -66,12 +66,13 @@ def listening_address(port: int) -> str | None:
     return None if listener is None else listener[0]
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
+    """Polls `condition` every `interval` seconds; a condition that runs a process wants a longer one."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting until {what}")
-        time.sleep(0.05)
+        time.sleep(interval)
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,14 @@ class InFlightRequests:
     """`count` concurrent GETs of `path`, each sent in two parts around the moment the server stops."""
 
     def __init__(self, port: int, path: str, count: int,
-                 accept_queue: Callable[[], int | None] | None = None) -> None:
+                 accept_queue: Callable[[], int | None] | None = None, poll_interval: float = 0.05) -> None:
         """`accept_queue` reads the listener's accept queue length where the server runs (by
-        default on this host, from its /proc)."""
+        default on this host, from its /proc), every `poll_interval` seconds."""
         self.port = port
         self.path = path
         self.count = count
         self._accept_queue = accept_queue or (lambda: accept_queue_length(port))
+        self._poll_interval = poll_interval
         self._sockets: list[socket.socket] = []
 
     def begin(self, timeout: float = 10) -> None:
@@ -124,7 +126,7 @@ class InFlightRequests:
             self._sockets.append(connection)
             connection.sendall(head)
         wait_until(lambda: self._accept_queue() == 0, timeout,
-                   f"the server accepted all {self.count} connections on port {self.port}")
+                   f"the server accepted all {self.count} connections on port {self.port}", self._poll_interval)
 
     def complete(self) -> list[Response | str]:
         """Sends the rest of every request, then reads each response; a failure is returned as text.

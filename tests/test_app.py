@@ -27,6 +27,8 @@ from components.container_image import APP_DIR, DOCKERFILE
 from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH, CONTAINER_STOP_TIMEOUT_SECONDS
 from tests.inflight_requests import InFlightRequests, Response, answers, free_port, get, listening_address, wait_until
 
+pytestmark = pytest.mark.waits
+
 APP_VERSION = "v-test-42"
 # "Well within" the ECS stop timeout: a clean stop with nothing stuck takes a couple of seconds.
 CLEAN_STOP_SECONDS = CONTAINER_STOP_TIMEOUT_SECONDS / 3

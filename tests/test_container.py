@@ -37,7 +37,7 @@ from tests.container_engine import Engine, EngineUnavailable, docker_engine, sta
 from tests.inflight_requests import (PROC_NET_TCP_TABLES, InFlightRequests, Response, free_port, get, tcp_listener,
                                      wait_until)
 
-pytestmark = pytest.mark.container
+pytestmark = [pytest.mark.container, pytest.mark.waits]
 
 SKIP_VARIABLE = "SKIP_CONTAINER_TESTS"
 BASE_IMAGE_VARIABLE = "CONTAINER_TEST_BASE_IMAGE"
@@ -49,6 +49,9 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https
 # The command the task definition's container health check runs.
 CLEAN_STOP_SECONDS = CONTAINER_STOP_TIMEOUT_SECONDS / 3
 IN_FLIGHT_REQUESTS = 12
+# How often to poll through the docker CLI (exec, logs, inspect): each call costs the engine and the
+# CLI a tenth of a second of CPU, which the rest of the suite, running beside this test, needs.
+DOCKER_POLL_SECONDS = 0.25
 _names = itertools.count()
 
 
@@ -213,20 +216,22 @@ def test_the_image_declares_the_scratch_path_as_a_volume(engine: Engine, image: 
 
 def test_run_as_the_task_definition_runs_it_the_container_health_check_passes(as_in_ecs: Container) -> None:
     wait_until(lambda: as_in_ecs.exec(*CONTAINER_HEALTH_CHECK_COMMAND).returncode == 0 or not as_in_ecs.state()["Running"],
-               30, f"the health check passes on port {stack_container_port()}")
+               30, f"the health check passes on port {stack_container_port()}", DOCKER_POLL_SECONDS)
     assert as_in_ecs.state()["Running"], f"the container exited:\n{as_in_ecs.logs()}"
 
 
 def test_docker_stop_lets_in_flight_requests_finish_and_exits_zero(engine: Engine, image: str) -> None:
     container, port = served_on_host(engine, image)
     try:
-        requests = InFlightRequests(port, "/", IN_FLIGHT_REQUESTS, lambda: container.accept_queue_length(port))
+        requests = InFlightRequests(port, "/", IN_FLIGHT_REQUESTS, lambda: container.accept_queue_length(port),
+                                    DOCKER_POLL_SECONDS)
         requests.begin()
         started = time.monotonic()
         # Like ECS: SIGTERM, then SIGKILL once the stop timeout has passed.
         stop = subprocess.Popen(["docker", "stop", "--time", str(CONTAINER_STOP_TIMEOUT_SECONDS), container.name],
                                 env=engine.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_until(lambda: "Handling signal: term" in container.logs(), 10, "gunicorn logs the SIGTERM")
+        wait_until(lambda: "Handling signal: term" in container.logs(), 10, "gunicorn logs the SIGTERM",
+                   DOCKER_POLL_SECONDS)
         time.sleep(0.5)  # the master has just forwarded SIGTERM to its workers
         results = requests.complete()
         stop.wait(CONTAINER_STOP_TIMEOUT_SECONDS + 10)

@@ -20,6 +20,8 @@ from tests.ops_fixtures import (
     task_definition,
 )
 
+pytestmark = pytest.mark.waits
+
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = [["status"], ["watch"], ["rollback", "--yes"], ["approve", "--yes"], ["reject", "--yes"], ["doctor"],
             ["logs"], ["history"]]

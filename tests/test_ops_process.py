@@ -19,6 +19,8 @@ from ops.cli import build_parser
 from ops.errors import ExitCode
 from tests.ops_fixtures import STACK_OUTPUTS, isolated_env  # noqa: F401 - a pytest fixture
 
+pytestmark = pytest.mark.waits
+
 COMMAND_NAMES = ["status", "watch", "logs", "try", "rollback", "approve", "reject", "doctor", "history"]
 
 REPO = Path(__file__).resolve().parent.parent

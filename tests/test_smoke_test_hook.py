@@ -33,6 +33,8 @@ import pytest
 from hooks.smoke_test import handler as hook
 from tests.fake_endpoints import serve_handler
 
+pytestmark = pytest.mark.waits
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = REPO_ROOT / "app"
 HOOK_DIR = REPO_ROOT / "hooks" / "smoke_test"
