@@ -237,8 +237,8 @@ class Aws:
 @contextmanager
 def stubbed_aws() -> Iterator[Aws]:
     """Real clients whose every call must have been queued; fails if a queued call was not made."""
-    credentials = {"region_name": REGION, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    clients = {name: boto3.client(name, **credentials) for name in SERVICES}  # type: ignore[call-overload]
+    clients = {name: boto3.client(name, region_name=REGION, aws_access_key_id="testing",
+                                  aws_secret_access_key="testing") for name in SERVICES}
     with ExitStack() as stack:
         stubs = {name: stack.enter_context(Stubber(client)) for name, client in clients.items()}
         aws = Aws(clients, stubs)

@@ -274,7 +274,7 @@ def test_notifications_are_off_by_default_and_the_email_is_optional(dev: Program
 def test_the_aws_apis_accept_what_the_stack_sends(prod: ProgramRun) -> None:
     """Each resource's inputs as the API call the provider makes: botocore checks the call against the service's
     API model (member names, types, required members, minimum lengths) before the stub answers."""
-    region = {"region_name": "ap-northeast-1"}
+    region = "ap-northeast-1"
     rule, target, policy = prod.one(EVENT_RULE), prod.one(EVENT_TARGET), prod.one(TOPIC_POLICY)
     dashboard, subscription = prod.one(DASHBOARD), prod.one(SUBSCRIPTION)
     calls: list[tuple[str, str, dict[str, Any]]] = [
@@ -292,12 +292,12 @@ def test_the_aws_apis_accept_what_the_stack_sends(prod: ProgramRun) -> None:
                               "Endpoint": subscription["endpoint"]}),
     ]
     for service, operation, params in calls:
-        client = boto3.client(service, aws_access_key_id="x", aws_secret_access_key="x", **region)  # type: ignore[call-overload]
+        client = boto3.client(service, region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
         with Stubber(client) as stubber:
             stubber.add_response(operation, {}, params)
             getattr(client, operation)(**params)
     # botocore does not check patterns: the input path names against the model's.
-    events = boto3.client("events", aws_access_key_id="x", aws_secret_access_key="x", **region)  # type: ignore[call-overload]
+    events = boto3.client("events", region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
     key_pattern = events.meta.service_model.shape_for("InputTransformerPathKey").metadata["pattern"]
     assert all(re.fullmatch(key_pattern, name) for name in target["inputTransformer"]["inputPaths"])
 
