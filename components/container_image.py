@@ -43,7 +43,6 @@ class ContainerImageArgs:
 
 class ContainerImage(pulumi.ComponentResource):
     repository_url: pulumi.Output[str]
-    repository_name: pulumi.Output[str]
     image_ref: pulumi.Output[str]
     """`<repository>@sha256:<digest>`: immutable, so every build is a new task definition revision."""
 
@@ -96,6 +95,5 @@ class ContainerImage(pulumi.ComponentResource):
         )
 
         self.repository_url = repository.repository_url
-        self.repository_name = repository.name
         self.image_ref = image.repo_digest
         self.register_outputs({"repository_url": self.repository_url, "image_ref": self.image_ref})

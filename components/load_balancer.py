@@ -108,7 +108,6 @@ class TestTraffic:
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    alb_security_group_id: pulumi.Output[str]
     service_security_group_id: pulumi.Output[str]
     """For the tasks: the container port from the ALB only, HTTPS out."""
     target_groups: dict[Color, TargetGroupRefs]
@@ -145,7 +144,6 @@ class LoadBalancer(pulumi.ComponentResource):
             aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])))
         self.test_traffic = self._test_rule(settings.test_traffic_header_name, rules_listener, groups)
 
-        self.alb_security_group_id = alb_sg.id
         self.service_security_group_id = service_sg.id
         self.target_groups: dict[Color, TargetGroupRefs] = {
             color: TargetGroupRefs(group.arn, group.name, group.arn_suffix) for color, group in groups.items()}
