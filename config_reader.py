@@ -65,10 +65,10 @@ class ConfigReader:
             if key in self._values:
                 raise SettingsError(key, self._values[key], allowed)
 
-    def feature(self, name: str, keys: tuple[str, ...]) -> bool:
-        """`<name>.enabled` (default false). While it is off, `<name>.<key>` for each of `keys` is refused:
-        it would be silently unused."""
-        enabled = self.boolean(f"{name}.enabled", False)
+    def feature(self, name: str, keys: tuple[str, ...], default: bool = False) -> bool:
+        """`<name>.enabled`. While it is off, `<name>.<key>` for each of `keys` is refused: it would be
+        silently unused."""
+        enabled = self.boolean(f"{name}.enabled", default)
         if not enabled:
             self.reject_if_set(tuple(f"{name}.{key}" for key in keys), f"allowed only with {name}.enabled: true")
         return enabled

@@ -286,7 +286,7 @@ def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
 def _parse_test_traffic(raw: ConfigReader, needed: bool) -> str | None:
     """The test rule's header name, or None without a test rule. The smoke test and manual approval
     look at the new revision through it, so they turn it on unless told otherwise."""
-    enabled = raw.boolean("testTraffic.enabled", needed)
+    enabled = raw.feature("testTraffic", ("headerName",), default=needed)
     header_name = raw.text_or("testTraffic.headerName", "X-Bluegreen-Test")
     if needed and not enabled:
         raise SettingsError("testTraffic.enabled", False,

@@ -137,7 +137,7 @@ def as_config(key: str, value: object) -> dict[str, object]:
 
 
 # Features whose other keys are refused while the feature is off: their bad values are tried with it on.
-SWITCHED_ON_FOR_BAD_VALUES = ("smokeTest.", "manualApproval.")
+SWITCHED_ON_FOR_BAD_VALUES = ("smokeTest.", "manualApproval.", "testTraffic.")
 
 
 def with_feature_on(key: str, value: object) -> dict[str, object]:
@@ -255,6 +255,13 @@ def test_smoke_test_and_approval_turn_test_traffic_on_but_not_over_an_explicit_f
         parse(smokeTest={"enabled": True}, testTraffic={"enabled": False})
 
 
+def test_a_header_name_without_a_test_rule_is_refused_not_ignored() -> None:
+    with pytest.raises(SettingsError, match="config 'testTraffic.headerName': 'X-Canary'.*testTraffic.enabled: true"):
+        parse(testTraffic={"headerName": "X-Canary"})
+    assert parse(testTraffic={"enabled": True, "headerName": "X-Canary"}).load_balancer.test_traffic_header_name \
+        == "X-Canary"
+
+
 def test_nested_values_may_be_strings_as_pulumi_config_set_path_stores_them() -> None:
     smoke_test = parse(smokeTest={"enabled": "true", "maxAttempts": "3"}).deployment.smoke_test
     assert smoke_test is not None, "enabled"
@@ -332,6 +339,7 @@ ROW_CONTEXT: dict[str, dict[str, object]] = {
     "linear.": {"deploymentStrategy": "LINEAR"}, "canary.": {"deploymentStrategy": "CANARY"},
     "autoscaling.": {"autoscaling": {"enabled": True}}, "rollbackAlarms.": {"rollbackAlarms": {"enabled": True}},
     "smokeTest.": {"smokeTest": {"enabled": True}}, "manualApproval.": {"manualApproval": {"enabled": True}},
+    "testTraffic.": {"testTraffic": {"enabled": True}},
     "privateSubnetCidrs": {"taskSubnets": "private"},
     "vpcEndpoints": {"taskSubnets": "private"},
 }
