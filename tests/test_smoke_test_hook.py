@@ -513,7 +513,7 @@ def test_secret_header_value_is_never_logged(
 
 
 def test_handler_needs_nothing_beyond_the_standard_library() -> None:
-    # The function is deployed as this folder alone; -S leaves site-packages off sys.path.
+    # The function ships handler.py alone; -S leaves site-packages off sys.path.
     result = subprocess.run(
         [sys.executable, "-S", "-c", "import handler; print(handler.handler.__name__)"],
         cwd=HOOK_DIR, capture_output=True, text=True, timeout=30)
