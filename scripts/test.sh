@@ -17,7 +17,14 @@ unset PYTHONDONTWRITEBYTECODE
 pyright_report="$(mktemp)"
 venv/bin/pyright > "$pyright_report" 2>&1 &
 pyright_pid=$!
-trap 'kill "$pyright_pid" 2>/dev/null || true; rm -f "$pyright_report"' EXIT
+stop_pyright() {  # on any exit before pyright has finished (a failure, Ctrl-C)
+  if [ -n "$pyright_pid" ]; then
+    pkill -TERM -P "$pyright_pid" 2>/dev/null || true  # the node process the pyright wrapper runs
+    kill "$pyright_pid" 2>/dev/null || true
+  fi
+  rm -f "$pyright_report"
+}
+trap stop_pyright EXIT
 
 echo "==> tests (pytest), with the type check (pyright) running beside them"
 pytest_status=0
@@ -29,9 +36,11 @@ venv/bin/pytest -n 3 --dist loadfile --no-loadscope-reorder "$@" || pytest_statu
 echo "==> type check (pyright)"
 pyright_status=0
 wait "$pyright_pid" || pyright_status=$?
+pyright_pid=""
 cat "$pyright_report"
 
+# pytest's own exit code first (e.g. 5: no test matched a -k), then pyright's.
 if [ "$pytest_status" -ne 0 ] || [ "$pyright_status" -ne 0 ]; then
   echo "FAILED: pytest exit $pytest_status, pyright exit $pyright_status" >&2
-  exit 1
+  exit $(( pytest_status != 0 ? pytest_status : pyright_status ))
 fi
