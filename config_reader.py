@@ -66,8 +66,8 @@ class ConfigReader:
                 raise SettingsError(key, self._values[key], allowed)
 
     def feature(self, name: str, keys: tuple[str, ...], default: bool = False) -> bool:
-        """`<name>.enabled`. While it is off, `<name>.<key>` for each of `keys` is refused: it would be
-        silently unused."""
+        """`<name>.enabled`, `default` when unset. While it is off, `<name>.<key>` for each of `keys` is
+        refused: it would be silently unused."""
         enabled = self.boolean(f"{name}.enabled", default)
         if not enabled:
             self.reject_if_set(tuple(f"{name}.{key}" for key in keys), f"allowed only with {name}.enabled: true")

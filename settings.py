@@ -24,8 +24,8 @@ from components.load_balancer import COLORS, HEADER_NAME_PATTERN, Color, HttpsLi
 from components.network import NAT_GATEWAYS, NetworkArgs
 from components.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
 from components.rollout import (
-    CANARY_PERCENT, LINEAR_STEP_PERCENT, MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, AllAtOnce, Canary,
-    TIMEOUT_ACTIONS, LifecycleHook, Linear, Strategy, manual_approval,
+    CANARY_PERCENT, LINEAR_STEP_PERCENT, MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, TIMEOUT_ACTIONS, AllAtOnce,
+    Canary, LifecycleHook, Linear, Strategy, manual_approval,
 )
 from components.service_autoscaling import TARGET_PERCENT, ScalingTargets
 from components.smoke_test_hook import SmokeTestChecks
@@ -202,12 +202,13 @@ def _parse_service(raw: ConfigReader, app_version: str,
                    rewire_primary: str | None) -> tuple[ServiceSettings, ScalingTargets | None]:
     """The service, and its autoscaling (which must keep desiredCount within its range)."""
     cpu = raw.choice("cpu", 256, FARGATE_MEMORY_BY_CPU)
+    memory = raw.choice("memory", 512, FARGATE_MEMORY_BY_CPU[cpu])
     desired_count = raw.integer("desiredCount", 1, 1, 100)
     scaling = _parse_autoscaling(raw, desired_count)
     return ServiceSettings(
         app_version=app_version,
         cpu=cpu,
-        memory=raw.choice("memory", 512, FARGATE_MEMORY_BY_CPU[cpu]),
+        memory=memory,
         container_port=raw.integer("containerPort", 8080, *CONTAINER_PORTS),
         desired_count=desired_count,
         health_check_grace_period_seconds=raw.integer("healthCheckGracePeriodSeconds", 30, 0, 2147483647),
@@ -286,12 +287,12 @@ def _parse_rollback_alarms(raw: ConfigReader) -> AlarmThresholds | None:
 def _parse_test_traffic(raw: ConfigReader, needed: bool) -> str | None:
     """The test rule's header name, or None without a test rule. The smoke test and manual approval
     look at the new revision through it, so they turn it on unless told otherwise."""
-    enabled = raw.feature("testTraffic", ("headerName",), default=needed)
-    header_name = raw.text_or("testTraffic.headerName", "X-Bluegreen-Test")
-    if needed and not enabled:
+    if needed and not raw.boolean("testTraffic.enabled", needed):
         raise SettingsError("testTraffic.enabled", False,
                             "allowed: true while smokeTest.enabled or manualApproval.enabled is true "
                             "(they reach the new revision through the test listener rule)")
+    enabled = raw.feature("testTraffic", ("headerName",), default=needed)
+    header_name = raw.text_or("testTraffic.headerName", "X-Bluegreen-Test")
     if not HEADER_NAME_PATTERN.fullmatch(header_name) or header_name.lower() == "host":
         raise SettingsError("testTraffic.headerName", header_name,
                             "allowed: an HTTP header name of letters, digits and '-', at most 40 characters, "
@@ -358,13 +359,14 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
         raise SettingsError("appVersion", app_version,
                             "allowed: a Docker tag such as v1 (letters, digits, '_', '.', '-'; at most 128)")
     service, autoscaling = _parse_service(raw, app_version, rewire_primary)
+    network = _parse_network(raw, region)
     health_check_path = raw.path("healthCheckPath", "/health")
     deployment = _parse_deployment(raw, health_check_path)
     settings = StackSettings(
         stack=stack,
         region=region,
         app_version=app_version,
-        network=_parse_network(raw, region),
+        network=network,
         load_balancer=_parse_load_balancer(raw, region, service.container_port, health_check_path,
                                            test_traffic_needed=deployment.looks_at_test_traffic),
         service=service,

@@ -41,34 +41,47 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """What the stack's config chooses for the service and its task (settings.py builds it from config)."""
+    """The service and its task as the stack chooses them (settings.py builds this from config)."""
 
     app_version: str
     """Set as the container's APP_VERSION (the app reports it; ops reads it back from each revision)."""
     cpu: int
-    """Fargate CPU units; memory must be one of the sizes Fargate allows for it (FARGATE_MEMORY_BY_CPU)."""
+    """Fargate CPU units."""
     memory: int
+    """MiB; one of the sizes Fargate allows for `cpu` (FARGATE_MEMORY_BY_CPU)."""
     container_port: int
+    """The port the app listens on (its PORT) and the load balancer sends to; CONTAINER_PORTS."""
     desired_count: int
+    """Tasks of the live revision; a deployment starts as many of the new one."""
     health_check_grace_period_seconds: int
+    """How long ECS ignores failing target health checks of a new task."""
     log_retention_days: int
+    """Of the container log group; one of LOG_RETENTION_DAYS."""
     wait_for_steady_state: bool
     """`pulumi up` waits through hooks, traffic steps and bake for rollout.timeout_minutes."""
     circuit_breaker: bool
+    """The deployment circuit breaker, with rollback: tasks that keep failing to start end the deployment."""
     container_insights: bool
+    """CloudWatch Container Insights on the cluster."""
     read_only_root_filesystem: bool
     """When True, CONTAINER_SCRATCH_PATH is the container's one writable path (a task volume)."""
     container_health_check: bool
+    """A container health check (CONTAINER_HEALTH_CHECK_COMMAND) besides the target group's."""
     desired_count_managed_by_autoscaling: bool = False
+    """True when Application Auto Scaling sets the count: the service then ignores desired_count after
+    it is created, so that `pulumi up` does not undo a scale-out."""
     rewire_with_primary: Color | None = None
     """None (the default): the service's load balancers are sent when it is created and ignored after,
-    because ECS owns them from the first deployment on. "blue" or "green": send them on this update,
-    naming that target group primary; it must be the group the service names primary now."""
+    because ECS owns them from the first deployment on. "blue" or "green" (from the environment
+    variable stack_contract.REWIRE_VARIABLE, for one `pulumi up`, so it cannot linger in stack
+    config): send them on this update, naming that target group primary; it must be the group the
+    service names primary now."""
 
     def __post_init__(self) -> None:
         low, high = CONTAINER_PORTS
         if not low <= self.container_port <= high:
-            raise ValueError(f"container_port {self.container_port} is not in {low}-{high}")
+            raise ValueError(f"container_port {self.container_port} is not in {low}-{high} "
+                             "(the image runs as non-root)")
         if self.desired_count < 0 or self.health_check_grace_period_seconds < 0:
             raise ValueError("desired_count and health_check_grace_period_seconds cannot be negative")
         if self.memory not in FARGATE_MEMORY_BY_CPU.get(self.cpu, ()):

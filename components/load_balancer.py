@@ -50,24 +50,29 @@ class HttpsListener:
 
 @dataclass(frozen=True)
 class LoadBalancerSettings:
-    """What the stack's config chooses for the load balancer (settings.py builds it from config)."""
+    """The load balancer as the stack chooses it (settings.py builds this from config)."""
 
     container_port: int
     """The port the tasks listen on: the target groups' port and the only one the ALB may reach."""
     health_check_path: str
+    """What the target groups' health check requests; 200 is healthy."""
     test_traffic_header_name: str | None
     """When set, a test listener rule forwards requests carrying this header (with a secret value
     generated per stack) to the new revision before production traffic moves."""
     https: HttpsListener | None
     """None: the rules live on the HTTP:80 listener (the seed)."""
     deletion_protection: bool
+    """The ALB cannot be deleted (and so the stack not destroyed) until this is turned off."""
     drop_invalid_header_fields: bool
+    """The ALB drops header fields whose names are not letters, digits and '-'."""
     deregistration_delay_seconds: int = 30
+    """How long an old task drains; not a config key: 30 s instead of the ALB's 300 s keeps rollouts short."""
 
     def __post_init__(self) -> None:
         low, high = CONTAINER_PORTS
         if not low <= self.container_port <= high:
-            raise ValueError(f"container_port {self.container_port} is not in {low}-{high}")
+            raise ValueError(f"container_port {self.container_port} is not in {low}-{high} "
+                             "(the image runs as non-root)")
         if not self.health_check_path.startswith("/") or len(self.health_check_path) > 1024:
             raise ValueError(f"health_check_path {self.health_check_path!r} is not a path of at most 1024 characters")
         if not 0 <= self.deregistration_delay_seconds <= 3600:

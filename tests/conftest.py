@@ -1,4 +1,4 @@
-"""Test ordering for the two-worker run of scripts/test.sh."""
+"""Test ordering for the parallel run of scripts/test.sh (pytest-xdist, whole files per worker)."""
 
 from __future__ import annotations
 

@@ -255,6 +255,11 @@ def test_smoke_test_and_approval_turn_test_traffic_on_but_not_over_an_explicit_f
         parse(smokeTest={"enabled": True}, testTraffic={"enabled": False})
 
 
+def test_turning_test_traffic_off_under_the_smoke_test_is_explained_before_any_key_it_makes_unused() -> None:
+    with pytest.raises(SettingsError, match="config 'testTraffic.enabled': False.*smokeTest.enabled"):
+        parse(smokeTest={"enabled": True}, testTraffic={"enabled": False, "headerName": "X-Canary"})
+
+
 def test_a_header_name_without_a_test_rule_is_refused_not_ignored() -> None:
     with pytest.raises(SettingsError, match="config 'testTraffic.headerName': 'X-Canary'.*testTraffic.enabled: true"):
         parse(testTraffic={"headerName": "X-Canary"})
