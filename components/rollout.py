@@ -43,6 +43,16 @@ def _tenths(percent: float) -> bool:
     return math.isclose(percent * 10, round(percent * 10), abs_tol=1e-9)
 
 
+def _require_percent(field: str, percent: float, bounds: tuple[float, float]) -> None:
+    low, high = bounds
+    _require(low <= percent <= high and _tenths(percent),
+             f"{field} {percent} is not a multiple of 0.1 in {low:g}-{high:g}")
+
+
+def _require_bake_minutes(field: str, minutes: int) -> None:
+    _require(0 <= minutes <= MAX_BAKE_MINUTES, f"{field} {minutes} is not in 0-{MAX_BAKE_MINUTES}")
+
+
 @dataclass(frozen=True)
 class AllAtOnce:
     """BLUE_GREEN: all production traffic moves to the new revision in one step."""
@@ -63,11 +73,8 @@ class Linear:
     kind = "LINEAR"
 
     def __post_init__(self) -> None:
-        low, high = LINEAR_STEP_PERCENT
-        _require(low <= self.step_percent <= high and _tenths(self.step_percent),
-                 f"Linear.step_percent {self.step_percent} is not a multiple of 0.1 in {low:g}-{high:g}")
-        _require(0 <= self.step_bake_minutes <= MAX_BAKE_MINUTES,
-                 f"Linear.step_bake_minutes {self.step_bake_minutes} is not in 0-{MAX_BAKE_MINUTES}")
+        _require_percent("Linear.step_percent", self.step_percent, LINEAR_STEP_PERCENT)
+        _require_bake_minutes("Linear.step_bake_minutes", self.step_bake_minutes)
 
     @property
     def traffic_shift_minutes(self) -> int:
@@ -83,11 +90,8 @@ class Canary:
     kind = "CANARY"
 
     def __post_init__(self) -> None:
-        low, high = CANARY_PERCENT
-        _require(low <= self.percent <= high and _tenths(self.percent),
-                 f"Canary.percent {self.percent} is not a multiple of 0.1 in {low:g}-{high:g}")
-        _require(0 <= self.bake_minutes <= MAX_BAKE_MINUTES,
-                 f"Canary.bake_minutes {self.bake_minutes} is not in 0-{MAX_BAKE_MINUTES}")
+        _require_percent("Canary.percent", self.percent, CANARY_PERCENT)
+        _require_bake_minutes("Canary.bake_minutes", self.bake_minutes)
 
     @property
     def traffic_shift_minutes(self) -> int:
@@ -179,8 +183,7 @@ class Rollout:
     hooks: Sequence[LifecycleHook] = ()
 
     def __post_init__(self) -> None:
-        _require(0 <= self.bake_time_minutes <= MAX_BAKE_MINUTES,
-                 f"Rollout.bake_time_minutes {self.bake_time_minutes} is not in 0-{MAX_BAKE_MINUTES}")
+        _require_bake_minutes("Rollout.bake_time_minutes", self.bake_time_minutes)
 
     @property
     def timeout_minutes(self) -> int:
