@@ -38,6 +38,10 @@ __all__ = ["PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "S
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
+# Pulumi allows '.' in stack names; ECS task definition families and CloudWatch dashboard names, which
+# carry the stack name, allow only letters, digits, '-' and '_' (ECS RegisterTaskDefinition: family;
+# CloudWatch PutDashboard: DashboardName).
+_STACK_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # A Docker tag: the image is tagged with appVersion.
 _APP_VERSION_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 # Every pattern here is applied with fullmatch: `re.match` with `$` would accept a trailing newline.
@@ -350,6 +354,10 @@ def _parse_rewire(value: str | None) -> Color | None:
 def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
                    rewire_primary: str | None = None) -> StackSettings:
     """Builds the settings from raw config values (project keys without the `ecs-bluegreen:` prefix)."""
+    if not _STACK_NAME_PATTERN.fullmatch(stack):
+        raise SettingsError("stack name", stack, "allowed: letters, digits, '-' and '_' (the stack name is part of "
+                            "the ECS task definition family and the dashboard name, which allow no other characters); "
+                            "pulumi stack rename to e.g. " + re.sub(r"[^A-Za-z0-9_-]", "-", stack), source="Pulumi")
     if not region:
         raise SettingsError("aws:region", region, "allowed: an AWS region, e.g. ap-northeast-1 "
                                                   "(pulumi config set aws:region ap-northeast-1)")

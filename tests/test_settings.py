@@ -179,6 +179,16 @@ def test_region_is_required() -> None:
         parse_settings("dev", None, {"appVersion": "v1"})
 
 
+@pytest.mark.parametrize("stack", ["dev.eu", "prod.v2"])
+def test_a_stack_name_pulumi_allows_but_ecs_does_not_is_refused_in_one_line(stack: str) -> None:
+    # Pulumi stack names allow '.', which the task definition family (ecs-bluegreen-<stack>-app) cannot hold.
+    with pytest.raises(SettingsError) as error:
+        parse_settings(stack, "ap-northeast-1", {"appVersion": "v1"})
+    assert str(error.value).startswith(f"Pulumi 'stack name': {stack!r} is not allowed; allowed: letters, digits, "
+                                       "'-' and '_'")
+    assert stack.replace(".", "-") in str(error.value), "it suggests a name that works"
+
+
 def test_other_regions_must_name_their_zones() -> None:
     with pytest.raises(SettingsError, match="config 'availabilityZones'"):
         parse_settings("dev", "eu-west-1", {"appVersion": "v1"})
