@@ -13,10 +13,13 @@ from components.rollout import LifecycleHook, Rollout
 from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
 from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
+from live_stack import WIRING_OUTPUT, check_update, read_own_outputs
 from settings import load_settings
 
 settings = load_settings()
 deployment = settings.deployment
+# Before any resource: a change a live service cannot take from a plain `pulumi up` stops here.
+wiring = check_update(settings, read_own_outputs())
 
 # Every AWS resource below is created through this provider, so every one carries the stack's tags.
 aws_provider = aws.Provider("aws", region=settings.region,
@@ -88,6 +91,7 @@ notifications = DeploymentNotifications("deployments", DeploymentNotificationsAr
     email=settings.notifications.email,
 ), opts=with_tags) if settings.notifications.enabled else None
 
+pulumi.export(WIRING_OUTPUT, wiring.as_output())
 pulumi.export("appVersion", settings.app_version)
 pulumi.export("rolloutTimeoutMinutes", service.rollout_timeout_minutes)
 pulumi.export("region", settings.region)

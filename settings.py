@@ -146,7 +146,7 @@ _DOMAIN_PATTERN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A
 
 
 def _parse_load_balancer(raw: ConfigReader, region: str, container_port: int, health_check_path: str,
-                         test_traffic_needed: bool) -> LoadBalancerSettings:
+                         test_traffic_needed: bool, rewire_primary: Color | None) -> LoadBalancerSettings:
     return LoadBalancerSettings(
         container_port=container_port,
         health_check_path=health_check_path,
@@ -154,6 +154,7 @@ def _parse_load_balancer(raw: ConfigReader, region: str, container_port: int, he
         https=_parse_https(raw, region),
         deletion_protection=raw.boolean("albDeletionProtection", False),
         drop_invalid_header_fields=raw.boolean("albDropInvalidHeaderFields", False),
+        serving_group=rewire_primary or "blue",
     )
 
 
@@ -203,7 +204,7 @@ def _parse_subnet_cidrs(raw: ConfigReader, key: str, default: tuple[str, ...],
 
 
 def _parse_service(raw: ConfigReader, app_version: str,
-                   rewire_primary: str | None) -> tuple[ServiceSettings, ScalingTargets | None]:
+                   rewire_primary: Color | None) -> tuple[ServiceSettings, ScalingTargets | None]:
     """The service, and its autoscaling (which must keep desiredCount within its range)."""
     cpu = raw.choice("cpu", 256, FARGATE_MEMORY_BY_CPU)
     memory = raw.choice("memory", 512, FARGATE_MEMORY_BY_CPU[cpu])
@@ -223,7 +224,7 @@ def _parse_service(raw: ConfigReader, app_version: str,
         read_only_root_filesystem=raw.boolean("readOnlyRootFilesystem", False),
         container_health_check=raw.boolean("containerHealthCheck", False),
         desired_count_managed_by_autoscaling=scaling is not None,
-        rewire_with_primary=_parse_rewire(rewire_primary),
+        rewire_with_primary=rewire_primary,
     ), scaling
 
 
@@ -362,11 +363,12 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
         raise SettingsError("aws:region", region, "allowed: an AWS region, e.g. ap-northeast-1 "
                                                   "(pulumi config set aws:region ap-northeast-1)")
     raw = ConfigReader(values)
+    rewire = _parse_rewire(rewire_primary)
     app_version = raw.text("appVersion")
     if app_version is None or not _APP_VERSION_PATTERN.fullmatch(app_version):
         raise SettingsError("appVersion", app_version,
                             "allowed: a Docker tag such as v1 (letters, digits, '_', '.', '-'; at most 128)")
-    service, autoscaling = _parse_service(raw, app_version, rewire_primary)
+    service, autoscaling = _parse_service(raw, app_version, rewire)
     network = _parse_network(raw, region)
     health_check_path = raw.path("healthCheckPath", "/health")
     deployment = _parse_deployment(raw, health_check_path)
@@ -376,7 +378,8 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
         app_version=app_version,
         network=network,
         load_balancer=_parse_load_balancer(raw, region, service.container_port, health_check_path,
-                                           test_traffic_needed=deployment.looks_at_test_traffic),
+                                           test_traffic_needed=deployment.looks_at_test_traffic,
+                                           rewire_primary=rewire),
         service=service,
         autoscaling=autoscaling,
         deployment=deployment,

@@ -67,6 +67,10 @@ class LoadBalancerSettings:
     """The ALB drops header fields whose names are not letters, digits and '-'."""
     deregistration_delay_seconds: int = 30
     """How long an old task drains; not a config key: 30 s instead of the ALB's 300 s keeps rollouts short."""
+    serving_group: Color = "blue"
+    """Where a forward rule the program creates sends all traffic: blue on a new stack; in a rewire run,
+    the group ECS serves from now, so that a rule created or replaced on a live stack keeps serving the
+    live version. ECS owns the weights after that."""
 
     def __post_init__(self) -> None:
         low, high = CONTAINER_PORTS
@@ -145,9 +149,9 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         rules_listener = self._listeners(settings.https, alb)
         production_rule = self._forward_rule(
-            "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups,
+            "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups, settings.serving_group,
             aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])))
-        self.test_traffic = self._test_rule(settings.test_traffic_header_name, rules_listener, groups)
+        self.test_traffic = self._test_rule(settings, rules_listener, groups)
 
         self.service_security_group_id = service_sg.id
         self.target_groups: dict[Color, TargetGroupRefs] = {
@@ -177,12 +181,18 @@ class LoadBalancer(pulumi.ComponentResource):
                 f"{name}-alb-in-{public_port}", security_group_id=alb_sg.id,
                 description=f"TCP {public_port} from anywhere", ip_protocol="tcp", from_port=public_port,
                 to_port=public_port, cidr_ipv4="0.0.0.0/0", opts=child)
+        # One pair of rules per port, named by it: a new port gets new rules beside the old ones, and the
+        # old port's rules go when the update ends, after the service's rollout to the new port (a changed
+        # port on the same rules would be modified in place, cutting the live tasks off at the start).
+        # The alias adopts the rules of stacks deployed before the port was part of the name.
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-out-tasks", security_group_id=alb_sg.id, description="To the container port of the tasks",
-            ip_protocol="tcp", from_port=port, to_port=port, referenced_security_group_id=service_sg.id, opts=child)
+            f"{name}-alb-out-tasks-{port}", security_group_id=alb_sg.id, description="To the container port of the tasks",
+            ip_protocol="tcp", from_port=port, to_port=port, referenced_security_group_id=service_sg.id,
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=f"{name}-alb-out-tasks")]))
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-service-in-alb", security_group_id=service_sg.id, description="Container port from the ALB",
-            ip_protocol="tcp", from_port=port, to_port=port, referenced_security_group_id=alb_sg.id, opts=child)
+            f"{name}-service-in-alb-{port}", security_group_id=service_sg.id, description="Container port from the ALB",
+            ip_protocol="tcp", from_port=port, to_port=port, referenced_security_group_id=alb_sg.id,
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=f"{name}-service-in-alb")]))
         # Tasks reach ECR, S3 (image layers) and CloudWatch Logs over HTTPS; DNS to the VPC resolver
         # is not filtered by security groups.
         aws.vpc.SecurityGroupEgressRule(
@@ -211,7 +221,11 @@ class LoadBalancer(pulumi.ComponentResource):
                 unhealthy_threshold=UNHEALTHY_THRESHOLD,
             ),
             tags={"Color": color},
-            opts=self._child,
+            # With IP targets ECS registers each task with the container port the service names, and the
+            # health check goes to the port a target is registered with (traffic-port), so the group's
+            # own port is only a default. It keeps the one it was created with: `port` forces a
+            # replacement, which would leave the listener rules and the service pointing at deleted groups.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["port"]),
         )
 
     def _listeners(self, https: HttpsListener | None, alb: aws.lb.LoadBalancer) -> aws.lb.Listener:
@@ -235,7 +249,7 @@ class LoadBalancer(pulumi.ComponentResource):
             certificate_arn=https.certificate_arn, default_actions=[not_found], opts=self._child)
 
     def _forward_rule(self, rule_name: str, priority: int, listener: aws.lb.Listener,
-                      groups: dict[Color, aws.lb.TargetGroup],
+                      groups: dict[Color, aws.lb.TargetGroup], serving_group: Color,
                       condition: aws.lb.ListenerRuleConditionArgs) -> aws.lb.ListenerRule:
         return aws.lb.ListenerRule(
             f"{self._name}-{rule_name}",
@@ -245,24 +259,25 @@ class LoadBalancer(pulumi.ComponentResource):
             actions=[aws.lb.ListenerRuleActionArgs(
                 type="forward",
                 forward=aws.lb.ListenerRuleActionForwardArgs(target_groups=[
-                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=groups["blue"].arn, weight=100),
-                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=groups["green"].arn, weight=0),
-                ]),
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                        arn=groups[color].arn, weight=100 if color == serving_group else 0)
+                    for color in COLORS]),
             )],
             # ECS rewrites these weights on every deployment; without ignore_changes the next
             # `pulumi up` would reset them and could send traffic to an empty target group.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
         )
 
-    def _test_rule(self, header_name: str | None, listener: aws.lb.Listener,
+    def _test_rule(self, settings: LoadBalancerSettings, listener: aws.lb.Listener,
                    groups: dict[Color, aws.lb.TargetGroup]) -> TestTraffic | None:
+        header_name = settings.test_traffic_header_name
         if header_name is None:
             return None
         # Letters and digits only: ALB header conditions treat * and ? as wildcards.
         value = random.RandomPassword(f"{self._name}-test-header-value", length=32, special=False, opts=self._child)
         secret = pulumi.Output.secret(value.result)
         rule = self._forward_rule(
-            "test-rule", TEST_RULE_PRIORITY, listener, groups,
+            "test-rule", TEST_RULE_PRIORITY, listener, groups, settings.serving_group,
             aws.lb.ListenerRuleConditionArgs(http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
                 http_header_name=header_name, values=[secret])))
         return TestTraffic(rule_arn=rule.arn, header_name=header_name, header_value=secret)

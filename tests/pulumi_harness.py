@@ -25,6 +25,7 @@ from settings import PROJECT_DIR, PROJECT_NAME
 from tests.aws_types import KNOWN as KNOWN_TYPE_TOKENS
 
 ACCOUNT_ID = "123456789012"
+ORGANIZATION = "organization"  # what a DIY (file or S3) backend names every stack's organization
 _SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 
 
@@ -71,6 +72,8 @@ class ProgramRun:
     resources: list[Registered]
     outputs: dict[str, Any]
     region: str = "ap-northeast-1"
+    stacks_read: list[str] = field(default_factory=list)
+    """The stacks whose outputs the program read (readStackOutputs), in order."""
     _by_urn: dict[str, Registered] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -100,8 +103,10 @@ class ProgramRun:
 
 
 class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, previous_outputs: Mapping[str, Any] | None = None) -> None:
         self.region = region
+        self.previous_outputs = dict(previous_outputs or {})
+        self.stacks_read: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         outputs = dict(args.inputs)
@@ -143,6 +148,10 @@ class _Mocks(pulumi.runtime.Mocks):
         return (resource_id if args.custom else None), outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "pulumi:pulumi:readStackOutputs":
+            # The engine's builtin provider: the named stack's outputs as its last update left them.
+            self.stacks_read.append(args.args["name"])
+            return {"name": args.args["name"], "outputs": self.previous_outputs, "secretOutputNames": []}, []
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {"userName": "AWS", "password": "ecr-password", "authorizationToken": "token",
                     "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"}, []
@@ -193,11 +202,13 @@ class ProgramFailed(Exception):
         self.resources = resources
 
 
-def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str) -> ProgramRun:
-    mocks = _Mocks(region)
+def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str,
+         previous_outputs: Mapping[str, Any] | None = None) -> ProgramRun:
+    mocks = _Mocks(region, previous_outputs)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor,
+                             organization=ORGANIZATION)
     pulumi.runtime.set_all_config({key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()})
     # What pulumi.runtime.mocks.test() does before each test: forget a previous run's pending work.
     runtime_state: Any = pulumi_settings.SETTINGS
@@ -212,7 +223,7 @@ def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], reg
     if root is not None:
         for key, value in getattr(root, "outputs", {}).items():
             outputs[key] = _sync_await(pulumi.Output.from_input(value).future())
-    return ProgramRun(resources=monitor.registered, outputs=outputs, region=region)
+    return ProgramRun(resources=monitor.registered, outputs=outputs, region=region, stacks_read=mocks.stacks_read)
 
 
 def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
@@ -230,15 +241,17 @@ def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
     return config
 
 
-def run_program(stack: str = "dev", **overrides: Any) -> ProgramRun:
-    """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides."""
+def run_program(stack: str = "dev", *, previous_outputs: Mapping[str, Any] | None = None,
+                **overrides: Any) -> ProgramRun:
+    """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides; the stack's
+    previous outputs are `previous_outputs` (a stack never deployed has none)."""
     config = stack_config(stack, **overrides)
     region = str(config.get("aws:region", "ap-northeast-1"))
 
     def program() -> None:
         runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
-    return _run(program, stack=stack, config=config, region=region)
+    return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs)
 
 
 def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:

@@ -134,7 +134,7 @@ def test_an_apostrophe_in_a_security_group_rule_description_is_caught() -> None:
         inputs["description"] = "To the tasks' container port"
 
     assert _violations_of(_stack_run(VARIANT_BASE_STACK), EGRESS, "alb-out-tasks", apostrophe) == [
-        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule app-alb-out-tasks: "
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule app-alb-out-tasks-8080: "
         "ec2 AuthorizeSecurityGroupEgress: IpPermissions[0].UserIdGroupPairs[0].Description: "
         "\"To the tasks' container port\": allowed are a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, "
         "at most 255 characters"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from settings import REWIRE_VARIABLE
-from tests.ops_fixtures import BLUE_TG, GREEN_TG, T0, deployment, run, stubbed_aws
+from tests.ops_fixtures import BLUE_TG, Aws, CLUSTER, GREEN_TG, SERVICE, T0, deployment, deployment_arn, run, service, \
+    stubbed_aws
 
 ENDED = deployment("SUCCESSFUL", "CLEAN_UP", finished=T0.replace(minute=8))
 
@@ -74,3 +75,63 @@ def test_a_failed_pulumi_up_is_a_failed_rewire(fake_pulumi: Path, monkeypatch: p
 
     assert result.code == 1
     assert result.stderr == "ops: pulumi up failed (exit code 255); the wiring was not sent\n"
+
+
+SMOKE_HOOK = {"hookTargetArn": "arn:aws:lambda:ap-northeast-1:123456789012:function:app-smoke-test",
+              "roleArn": "arn:aws:iam::123456789012:role/app-hook-invoke", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+              "hookDetails": '{"baseUrl":"http://alb"}'}
+PAUSE_HOOK = {"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+              "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"}}
+CONFIGURATION = {"maximumPercent": 200, "minimumHealthyPercent": 100, "strategy": "BLUE_GREEN",
+                 "bakeTimeInMinutes": 15, "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                 "lifecycleHooks": [SMOKE_HOOK, PAUSE_HOOK]}
+
+
+def expect_hooks_cleared(aws: Aws) -> None:
+    """UpdateService with the service's deployment configuration as it is, but an explicit empty hook list."""
+    aws.ecs_stub.add_response("update_service", {"service": service()["services"][0]}, {
+        "cluster": CLUSTER, "service": SERVICE, "deploymentConfiguration": {**CONFIGURATION, "lifecycleHooks": []}})
+
+
+def test_rewire_clears_the_hooks_ecs_keeps_before_pulumi_up_sets_the_stacks(fake_pulumi: Path) -> None:
+    # The provider leaves an empty list out of UpdateService and ECS keeps hooks a request leaves out:
+    # only an explicit [] removes a hook whose Lambda the update is about to delete.
+    with stubbed_aws() as aws:
+        aws.expect_service(primary=GREEN_TG, alternate=BLUE_TG, deploymentConfiguration=CONFIGURATION)
+        aws.expect_deployment(ENDED)
+        expect_hooks_cleared(aws)
+        aws.expect_service(primary=GREEN_TG, alternate=BLUE_TG)
+        result = run(aws, "rewire", "--", "--yes")
+
+    assert result.code == 0, result.stderr
+    assert "Cleared the service's 2 lifecycle hook(s) (POST_TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT)" in result.stdout
+    assert json.loads(fake_pulumi.read_text())["primary"] == "green"
+
+
+def test_rewire_stops_if_clearing_the_hooks_started_a_deployment(fake_pulumi: Path) -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service(deploymentConfiguration=CONFIGURATION)
+        aws.expect_deployment(ENDED)
+        expect_hooks_cleared(aws)
+        aws.expect_service(current=deployment_arn("another"))
+        result = run(aws, "rewire")
+
+    assert result.code == 4
+    assert result.stderr == ("ops: clearing the lifecycle hooks started a deployment; run rewire again once it has "
+                             "ended (python -m ops watch)\n")
+    assert not fake_pulumi.exists(), "pulumi up must not run"
+
+
+def test_a_failed_pulumi_up_after_clearing_says_the_hooks_may_be_gone(fake_pulumi: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_EXIT", "1")
+    with stubbed_aws() as aws:
+        aws.expect_service(deploymentConfiguration=CONFIGURATION)
+        aws.expect_deployment(ENDED)
+        expect_hooks_cleared(aws)
+        aws.expect_service()
+        result = run(aws, "rewire")
+
+    assert result.code == 1
+    assert result.stderr == ("ops: pulumi up failed (exit code 1); the wiring was not sent; the service may have no "
+                             "lifecycle hooks until a `pulumi up` succeeds\n")

@@ -14,14 +14,18 @@ from ops.errors import CliError, ExitCode
 from ops.runtime import Runtime
 from stack_contract import REWIRE_VARIABLE
 
-HELP = "run `pulumi up` that changes the load balancer wiring, with the primary ECS has now"
+HELP = "run `pulumi up` that changes what the live service is wired to, oriented as ECS has it now"
 DESCRIPTION = f"""\
 The program ignores the service's load balancers once it exists: after a deployment ECS may call the other
 target group primary, and sending the program's own orientation back would start the next revision in the
-live group. A config change that alters the wiring (test traffic on or off, the container port) therefore
-needs this command: it reads which group the service calls primary now, refuses while a deployment runs,
-and runs `pulumi up` with {REWIRE_VARIABLE} set to that group, so the wiring is sent once, the right way
-round. Sending it starts a new deployment of the service. Arguments after `--` go to `pulumi up`."""
+live group. A config change that changes what the live service is wired to (HTTPS on or off, which moves
+the listener rules; test traffic on or off; the container port; turning off the last lifecycle hook) is
+refused by a plain `pulumi up` and needs this command. It reads which group the service calls primary now
+and refuses while a deployment runs. It clears the service's lifecycle hooks (ECS keeps hooks an update
+leaves out), then runs `pulumi up` with {REWIRE_VARIABLE} set to that group: every listener rule the update
+creates forwards all traffic to that group, and the service gets its load balancers and the stack's hooks
+once, the right way round. Sending them starts a new deployment of the service. Arguments after `--` go to
+`pulumi up`."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -39,15 +43,37 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise CliError("the pulumi CLI is not on PATH", ExitCode.CONFIG)
+    hooks_cleared = _clear_lifecycle_hooks(rt, service)
     extra = [arg for arg in args.pulumi_args if arg != "--"]
     command = [pulumi, "up", *(["--stack", args.stack] if args.stack else []), *extra]
     rt.out(f"The service calls {color} primary now; running: {REWIRE_VARIABLE}={color} "
            + " ".join(["pulumi", *command[1:]]))
     done = subprocess.run(command, env={**os.environ, REWIRE_VARIABLE: color}, check=False)
     if done.returncode != 0:
-        raise CliError(f"pulumi up failed (exit code {done.returncode}); the wiring was not sent",
+        unhooked = "; the service may have no lifecycle hooks until a `pulumi up` succeeds" if hooks_cleared else ""
+        raise CliError(f"pulumi up failed (exit code {done.returncode}); the wiring was not sent{unhooked}",
                        ExitCode.DEPLOYMENT_FAILED)
     return ExitCode.OK
+
+
+def _clear_lifecycle_hooks(rt: Runtime, service: dict[str, Any]) -> bool:
+    """Empties the service's lifecycle hooks; whether it had any. The provider leaves an empty hook list
+    out of UpdateService, and ECS keeps the hooks a request leaves out (terraform-provider-aws PR #47096):
+    a hook turned off would stay, and fail every deployment once its Lambda is deleted. The `pulumi up`
+    that follows refreshes, finds none, and sends the stack's hooks (if any) with the new wiring."""
+    configuration = service.get("deploymentConfiguration") or {}
+    hooks = configuration.get("lifecycleHooks") or []
+    if not hooks:
+        return False
+    rt.clients.ecs.update_service(cluster=rt.config.cluster, service=rt.config.service,
+                                  deploymentConfiguration={**configuration, "lifecycleHooks": []})
+    after = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
+    if after.get("currentServiceDeployment") != service.get("currentServiceDeployment"):
+        raise CliError("clearing the lifecycle hooks started a deployment; run rewire again once it has ended "
+                       "(python -m ops watch)", ExitCode.NOTHING_DONE)
+    stages = ", ".join(stage for hook in hooks for stage in hook.get("lifecycleStages", []))
+    rt.out(f"Cleared the service's {len(hooks)} lifecycle hook(s) ({stages}); the update sets the stack's hooks again.")
+    return True
 
 
 def _refuse_while_deploying(rt: Runtime, service: dict[str, Any]) -> None:
