@@ -317,3 +317,10 @@ def test_the_aws_facts_a_port_change_rests_on_are_in_the_pinned_api_models() -> 
         load_balancer.members["containerPort"].documentation
     assert "When you add, update, or remove a load balancer configuration, Amazon ECS starts a new deployment" in \
         load_balancer.documentation
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_ctrl_c_is_left_to_ecs_not_to_sigint_rollback(stack: str) -> None:
+    # README, "Ctrl-C during pulumi up": the bridge ignores the engine's cancel, so the provider's
+    # rollback-on-cancel could only fire in a race, and it was reported rolling back healthy deployments.
+    assert "sigintRollback" not in run_program(stack).one(SERVICE).inputs
