@@ -119,7 +119,10 @@ def _parse_network(raw: ConfigReader, region: str) -> NetworkArgs:
     if task_subnets == "public":
         raw.reject_if_set(("privateSubnetCidrs", "natGateways", "vpcEndpoints"),
                           "allowed only with taskSubnets: private")
-    private = _parse_subnet_cidrs(raw, "privateSubnetCidrs", ("10.0.11.0/24", "10.0.12.0/24"), vpc)
+    # Only with private tasks: the defaults of subnets that are not created must not refuse a VPC they
+    # do not fit (vpcCidr 10.1.0.0/16 with public subnets of its own).
+    private = _parse_subnet_cidrs(raw, "privateSubnetCidrs", ("10.0.11.0/24", "10.0.12.0/24"), vpc) \
+        if task_subnets == "private" else ()
     for cidr in private:
         if any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(other)) for other in public):
             raise SettingsError("privateSubnetCidrs", cidr, "allowed: CIDR blocks that do not overlap publicSubnetCidrs")
@@ -134,7 +137,7 @@ def _parse_network(raw: ConfigReader, region: str) -> NetworkArgs:
         region=region,
         availability_zones=zones,
         public_subnet_cidrs=public,
-        private_subnet_cidrs=private if task_subnets == "private" else (),
+        private_subnet_cidrs=private,
         nat_gateways=nat_gateways,
         vpc_endpoints=vpc_endpoints,
     )

@@ -179,6 +179,15 @@ def test_region_is_required() -> None:
         parse_settings("dev", None, {"appVersion": "v1"})
 
 
+def test_a_vpc_of_its_own_cidr_needs_only_its_public_subnets_while_tasks_are_public() -> None:
+    # The private subnets' defaults (10.0.11.0/24, ...) lie outside this VPC, but no private subnet is made.
+    settings = parse(vpcCidr="10.1.0.0/16", publicSubnetCidrs=["10.1.1.0/24", "10.1.2.0/24"])
+    assert settings.network.vpc_cidr == "10.1.0.0/16"
+    assert settings.network.private_subnet_cidrs == ()
+    with pytest.raises(SettingsError, match="config 'privateSubnetCidrs': '10.0.11.0/24'.*inside vpcCidr 10.1.0.0/16"):
+        parse(vpcCidr="10.1.0.0/16", publicSubnetCidrs=["10.1.1.0/24", "10.1.2.0/24"], taskSubnets="private")
+
+
 @pytest.mark.parametrize("stack", ["dev.eu", "prod.v2"])
 def test_a_stack_name_pulumi_allows_but_ecs_does_not_is_refused_in_one_line(stack: str) -> None:
     # Pulumi stack names allow '.', which the task definition family (ecs-bluegreen-<stack>-app) cannot hold.
