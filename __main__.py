@@ -19,7 +19,7 @@ from settings import load_settings
 settings = load_settings()
 deployment = settings.deployment
 # Before any resource: a change a live service cannot take from a plain `pulumi up` stops here.
-wiring = check_update(settings, read_own_outputs())
+live_update = check_update(settings, read_own_outputs())
 
 # Every AWS resource below is created through this provider, so every one carries the stack's tags.
 aws_provider = aws.Provider("aws", region=settings.region,
@@ -32,6 +32,7 @@ load_balancer = LoadBalancer("app", LoadBalancerArgs(
     vpc_id=network.vpc_id,
     subnet_ids=network.public_subnet_ids,
     settings=settings.load_balancer,
+    leaving_https=live_update.leaving_https,
 ), opts=with_tags)
 
 image = ContainerImage("app", settings.image, opts=with_tags)
@@ -91,7 +92,7 @@ notifications = DeploymentNotifications("deployments", DeploymentNotificationsAr
     email=settings.notifications.email,
 ), opts=with_tags) if settings.notifications.enabled else None
 
-pulumi.export(WIRING_OUTPUT, wiring.as_output())
+pulumi.export(WIRING_OUTPUT, live_update.wiring.as_output())
 pulumi.export("appVersion", settings.app_version)
 pulumi.export("rolloutTimeoutMinutes", service.rollout_timeout_minutes)
 pulumi.export("region", settings.region)

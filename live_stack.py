@@ -120,13 +120,28 @@ def read_own_outputs() -> Mapping[str, Any]:
     return dict((result.value or {}).get("outputs") or {})
 
 
-def check_update(settings: StackSettings, outputs: Mapping[str, Any]) -> Wiring:
-    """The new wiring; raises LiveStackError, before any resource is registered, for a change the live
+@dataclass(frozen=True)
+class LiveUpdate:
+    """This update as a change from the stack's previous one."""
+
+    previous: Wiring | None
+    """None: the stack has not been deployed (or not recorded its wiring yet)."""
+    wiring: Wiring
+
+    @property
+    def leaving_https(self) -> bool:
+        """This update turns HTTPS off on a live stack."""
+        return self.previous is not None and self.previous.rules_listener != self.wiring.rules_listener \
+            and self.wiring.rules_listener == "HTTP:80"
+
+
+def check_update(settings: StackSettings, outputs: Mapping[str, Any]) -> LiveUpdate:
+    """This update; raises LiveStackError, before any resource is registered, for a change the live
     stack cannot take this way."""
     new = Wiring.of(settings)
     old = previous_wiring(outputs)
     if old is None:
-        return new
+        return LiveUpdate(None, new)
     refusal = old.refusal(new)
     if refusal is not None:
         raise LiveStackError(f"This update cannot be made to a live stack: {refusal}, and with it the target groups "
@@ -136,4 +151,4 @@ def check_update(settings: StackSettings, outputs: Mapping[str, Any]) -> Wiring:
         raise LiveStackError(f"This update changes what the live service is wired to ({'; '.join(reasons)}): run "
                              f"`{REWIRE_COMMAND}`, which sends it once with the target group ECS serves from "
                              f"({REWIRE_VARIABLE}). Nothing was changed.")
-    return new
+    return LiveUpdate(old, new)

@@ -26,6 +26,13 @@ UNHEALTHY_THRESHOLD = 2
 # Lower number = evaluated first. The test rule must win over the catch-all production rule.
 TEST_RULE_PRIORITY = 10
 PRODUCTION_RULE_PRIORITY = 100
+# With HTTPS, plain HTTP is redirected by a rule ahead of any forward rule left on the HTTP listener, so
+# that the moment HTTPS is turned on, HTTP clients leave the old rules (which the rewire deployment's
+# clean-up drains) for the new ones. In the update that turns HTTPS off it drops behind the new HTTP
+# rules instead: HTTP clients keep reaching the live version through HTTPS until those exist, and the
+# smoke test's requests reach the new test rule. The next update removes it.
+HTTP_REDIRECT_RULE_PRIORITY = 1
+HTTP_REDIRECT_RULE_PRIORITY_WHILE_LEAVING_HTTPS = 50000
 
 # Any modern client speaks TLS 1.2; this policy offers TLS 1.3 and 1.2 with forward secrecy only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -93,6 +100,13 @@ class LoadBalancerArgs:
     subnet_ids: pulumi.Input[Sequence[str]]
     """Public subnets in two availability zones (an ALB needs two)."""
     settings: LoadBalancerSettings
+    leaving_https: bool = False
+    """True for the update that turns HTTPS off on a live stack (the HTTPS listener's last): HTTP keeps a
+    redirect rule behind the new forward rules until the next update."""
+
+    def __post_init__(self) -> None:
+        if self.leaving_https and self.settings.https is not None:
+            raise ValueError("leaving_https is for the update that turns HTTPS off; https is still set")
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,10 @@ class TestTraffic:
     header_name: str
     header_value: pulumi.Output[str]
     """A Pulumi secret."""
+
+
+_ALL_PATHS = aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"]))
+_REDIRECT_TO_HTTPS = aws.lb.ListenerRuleActionRedirectArgs(protocol="HTTPS", port="443", status_code="HTTP_301")
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -147,11 +165,12 @@ class LoadBalancer(pulumi.ComponentResource):
             drop_invalid_header_fields=settings.drop_invalid_header_fields,
             opts=self._child,
         )
-        rules_listener = self._listeners(settings.https, alb)
+        http_listener, rules_listener = self._listeners(settings.https, alb)
         production_rule = self._forward_rule(
-            "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups, settings.serving_group,
-            aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])))
+            "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups, settings.serving_group, _ALL_PATHS)
         self.test_traffic = self._test_rule(settings, rules_listener, groups)
+        if settings.https is not None or args.leaving_https:
+            self._http_redirect_rule(http_listener, args.leaving_https, after=production_rule)
 
         self.service_security_group_id = service_sg.id
         self.target_groups: dict[Color, TargetGroupRefs] = {
@@ -228,8 +247,9 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["port"]),
         )
 
-    def _listeners(self, https: HttpsListener | None, alb: aws.lb.LoadBalancer) -> aws.lb.Listener:
-        """The HTTP listener, and with a certificate the HTTPS one; returns the listener that holds the rules."""
+    def _listeners(self, https: HttpsListener | None,
+                   alb: aws.lb.LoadBalancer) -> tuple[aws.lb.Listener, aws.lb.Listener]:
+        """The HTTP listener, and with a certificate the HTTPS one; returns HTTP's and the one holding the rules."""
         not_found = aws.lb.ListenerDefaultActionArgs(
             type="fixed-response",
             fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
@@ -243,10 +263,22 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{self._name}-http", load_balancer_arn=alb.arn, protocol="HTTP", port=80,
             default_actions=[not_found if https is None else redirect_to_https], opts=self._child)
         if https is None:
-            return http_listener
-        return aws.lb.Listener(
+            return http_listener, http_listener
+        return http_listener, aws.lb.Listener(
             f"{self._name}-https", load_balancer_arn=alb.arn, protocol="HTTPS", port=443, ssl_policy=TLS_POLICY,
             certificate_arn=https.certificate_arn, default_actions=[not_found], opts=self._child)
+
+    def _http_redirect_rule(self, http_listener: aws.lb.Listener, leaving_https: bool,
+                            after: aws.lb.ListenerRule) -> None:
+        aws.lb.ListenerRule(
+            f"{self._name}-http-redirect",
+            listener_arn=http_listener.arn,
+            priority=HTTP_REDIRECT_RULE_PRIORITY_WHILE_LEAVING_HTTPS if leaving_https else HTTP_REDIRECT_RULE_PRIORITY,
+            conditions=[_ALL_PATHS],
+            actions=[aws.lb.ListenerRuleActionArgs(type="redirect", redirect=_REDIRECT_TO_HTTPS)],
+            # Created once the production rule on HTTPS exists, so that nobody is redirected to a 404.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[after]),
+        )
 
     def _forward_rule(self, rule_name: str, priority: int, listener: aws.lb.Listener,
                       groups: dict[Color, aws.lb.TargetGroup], serving_group: Color,

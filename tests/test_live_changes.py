@@ -37,8 +37,14 @@ REPLACED_BY: dict[str, frozenset[str]] = {
     AWS_PROVIDER: frozenset({"region"}),
     VPC: frozenset({"cidrBlock", "availabilityZoneNames"}),
 }
-# What ECS holds on to: a rule or target group added, removed or replaced needs the service told (rewire).
-ECS_REFERENCED = (RULE, TARGET_GROUP)
+
+
+def ecs_references(resource: Registered) -> bool:
+    """What ECS holds on to: a target group or forward rule added, removed or replaced needs the service
+    told (rewire); the HTTP-to-HTTPS redirect rule is the program's alone."""
+    return resource.type == TARGET_GROUP or (resource.type == RULE and resource["actions"][0]["type"] == "forward")
+
+
 # Service inputs that start a new deployment when UpdateService changes them (the ECS developer guide,
 # "Service deployment lifecycle": "updates one or more service properties that require a deployment").
 DEPLOYMENT_INPUTS = frozenset({"taskDefinition", "networkConfiguration", "loadBalancers", "platformVersion",
@@ -172,7 +178,7 @@ def classify(before: ProgramRun, after: ProgramRun) -> str:
         [new[urn] for urn in replaced]
     service = after.one(SERVICE)
     service_changes = changed[service.urn]
-    if any(r.type in ECS_REFERENCED for r in touched) or _unsent_wiring(old[service.urn], service) \
+    if any(ecs_references(r) for r in touched) or _unsent_wiring(old[service.urn], service) \
             or (_hooks(before) and not _hooks(after)):
         return "rewire"
     return "deployment" if service_changes & DEPLOYMENT_INPUTS else "in place"
@@ -253,7 +259,7 @@ def test_in_a_rewire_run_every_rule_created_forwards_all_traffic_to_the_group_ec
     monkeypatch.setenv(REWIRE_VARIABLE, primary)
     run = _run({**SMOKE, "https": HTTPS}, previous_outputs=previous)
     https = run.one(LISTENER, "-https")
-    for rule in run.of_type(RULE):
+    for rule in filter(ecs_references, run.of_type(RULE)):
         assert rule["listenerArn"] == https.state["arn"], rule.name
         assert _forwards(rule, run) == {primary: 100, "blue" if primary == "green" else "green": 0}, rule.name
     [balancer] = run.one(SERVICE)["loadBalancers"]
@@ -263,6 +269,26 @@ def test_in_a_rewire_run_every_rule_created_forwards_all_traffic_to_the_group_ec
 def test_a_new_stack_starts_with_blue_serving() -> None:
     run = _run(SMOKE)
     assert [_forwards(rule, run) for rule in run.of_type(RULE)] == [{"blue": 100, "green": 0}] * 2
+
+
+def test_turning_https_off_keeps_redirecting_http_behind_the_new_rules_until_the_next_update(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Until the rules on HTTP exist, HTTP clients still reach the live version through HTTPS; once they
+    # exist they win, and the smoke test's requests reach the new test rule instead of a redirect.
+    with_https = _first_run({**SMOKE, "https": HTTPS})
+    monkeypatch.setenv(REWIRE_VARIABLE, "blue")
+    leaving = _run(SMOKE, previous_outputs=dict(with_https.outputs))
+    http = leaving.one(LISTENER, "-http")
+    redirect = leaving.one(RULE, "http-redirect")
+    forward_rules = list(filter(ecs_references, leaving.of_type(RULE)))
+    assert {rule["listenerArn"] for rule in forward_rules} == {redirect["listenerArn"]} == {http.state["arn"]}
+    assert redirect["priority"] > max(rule["priority"] for rule in forward_rules)
+    assert redirect.urn == with_https.one(RULE, "http-redirect").urn, "updated in place, not replaced"
+
+    monkeypatch.delenv(REWIRE_VARIABLE)
+    after = _run(SMOKE, previous_outputs=dict(leaving.outputs))
+    assert [rule.name for rule in after.of_type(RULE) if not ecs_references(rule)] == []
+    assert classify(leaving, after) == "in place", "the next plain update removes it"
 
 
 def test_a_port_change_keeps_the_target_groups_and_the_old_port_open_until_the_update_ends(

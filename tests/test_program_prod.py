@@ -51,8 +51,18 @@ def test_https_listener_carries_the_rules_and_http_redirects_to_it(prod: Program
     assert TLS_POLICY.startswith("ELBSecurityPolicy-TLS13")
     assert listeners[80]["defaultActions"] == [{"type": "redirect", "redirect": {
         "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
-    for rule in prod.of_type(RULE):
+    forward_rules = [rule for rule in prod.of_type(RULE) if rule["actions"][0]["type"] == "forward"]
+    assert len(forward_rules) == 2
+    for rule in forward_rules:
         assert rule["listenerArn"] == https.state["arn"], f"{rule.name} must be on the HTTPS listener"
+    # Plain HTTP is redirected by a rule ahead of everything, created once the production rule exists
+    # (README, "Changing a live stack": turning HTTPS on takes HTTP clients off the old rules at once).
+    redirect = prod.one(RULE, "http-redirect")
+    assert redirect["listenerArn"] == listeners[80].state["arn"]
+    assert redirect["priority"] < min(rule["priority"] for rule in forward_rules)
+    assert redirect["actions"] == [{"type": "redirect", "redirect": {
+        "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
+    assert prod.one(RULE, "production-rule").urn in redirect.dependencies
     alb_sg = prod.one(SG, "alb-sg")
     open_ports = sorted(r["fromPort"] for r in prod.of_type(INGRESS)
                         if r["securityGroupId"] == alb_sg.id)
