@@ -35,9 +35,8 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     arn = deployment["serviceDeploymentArn"]
     hook = aws.awaiting_pause(deployment)
     if hook is None:
-        raise CliError(f"nothing to {args.command}: deployment {render.short_id(arn)} is {deployment['status']} "
-                       f"at {deployment.get('lifecycleStage', '?')} and not paused for approval",
-                       ExitCode.NOTHING_DONE)
+        raise CliError(f"nothing to {args.command}: deployment {render.short_id(arn)} is {render.state(deployment)} "
+                       "and not paused for approval", ExitCode.NOTHING_DONE)
     revisions = aws.describe_revisions(rt.clients.ecs, aws.revision_arns(deployment))
     question = (f"{args.command.capitalize()} deployment {render.short_id(arn)} "
                 f"({render.transition(deployment, revisions)}) paused at {deployment.get('lifecycleStage', '?')}?")

@@ -14,8 +14,7 @@ RIDE_OUT_SECONDS = 180
 """How long polls may keep failing with throttling, 5xx or timeouts before a following command gives up."""
 
 
-
-def deployment_in_progress(rt: Runtime, verb: str) -> Deployment:
+def deployment_in_progress(rt: Runtime, verb: str, ended_hint: str = "") -> Deployment:
     service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
     deployment = aws.current_deployment(rt.clients.ecs, service)
     if deployment is None:
@@ -26,12 +25,19 @@ def deployment_in_progress(rt: Runtime, verb: str) -> Deployment:
     if state not in aws.IN_PROGRESS:
         ended = deployment.get("finishedAt") or deployment.get("stoppedAt")
         raise CliError(f"nothing to {verb}: no deployment in progress (the last one, {short}, ended {state} at "
-                       f"{render.timestamp(ended)}); to run earlier code, deploy it under a new appVersion",
-                       ExitCode.NOTHING_DONE)
+                       f"{render.timestamp(ended)}){ended_hint}", ExitCode.NOTHING_DONE)
     return deployment
 
 
+def announce_target(rt: Runtime) -> None:
+    """Before changing anything: the service it acts on, in full, wherever its name came from."""
+    config = rt.config
+    rt.out(f"Target: service {config.service} in cluster {config.cluster}, region "
+           f"{config.region or rt.clients.region_name()} ({config.origin})")
+
+
 def confirm(rt: Runtime, args: argparse.Namespace, question: str) -> None:
+    announce_target(rt)
     if args.yes:
         return
     rt.stdout.write(f"{question} [y/N] ")

@@ -29,13 +29,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
-    deployment = deployment_in_progress(rt, "roll back")
+    deployment = deployment_in_progress(rt, "roll back", "; to run earlier code, deploy it under a new appVersion")
     arn = deployment["serviceDeploymentArn"]
     revisions = aws.describe_revisions(rt.clients.ecs, aws.revision_arns(deployment))
     sources = ", ".join(render.version(revisions, s.get("arn")) for s in deployment.get("sourceServiceRevisions", []))
-    where = " ".join(filter(None, [deployment["status"], deployment.get("lifecycleStage")]))
     confirm(rt, args, f"Roll back deployment {render.short_id(arn)} ({render.transition(deployment, revisions)}, "
-                      f"{where})? ECS returns production traffic to {sources or 'the previous revision'} and stops "
+                      f"{render.state(deployment)})? ECS returns production traffic to {sources or 'the previous revision'} and stops "
                       "the new tasks.")
     rt.clients.ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
     if args.no_wait:
