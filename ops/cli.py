@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -14,9 +15,9 @@ from typing import TextIO
 from ops.clients import Client, Clients
 from ops.commands import COMMANDS
 from ops.config import Config, OutputsLoader, StackOutputs, find_tagged_service, pulumi_stack_name, \
-    pulumi_stack_outputs, resolve
+    pulumi_stack_outputs, resolve, untargeted
 from ops.errors import CliError, ExitCode, as_cli_error, exit_code_help
-from ops.options import Parser, common_options
+from ops.options import OUTPUT_COMMANDS, Parser, add_common, add_output, common_options
 from ops.runtime import Runtime
 
 DESCRIPTION = "Watch, inspect, roll back and approve the ECS blue/green deployments of this stack."
@@ -38,6 +39,9 @@ configuration (first found wins):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m ops", description=DESCRIPTION, epilog=CONFIGURATION + exit_code_help(),
                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common(parser, after_command=False)
+    add_output(parser, after_command=False)
+    parser.set_defaults(needs_target=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = common_options()
     for command in COMMANDS:
@@ -68,11 +72,16 @@ def main(
 ) -> int:
     """Run one command; return its exit code. Clients (by AWS service name), streams, the pulumi CLI and time
     sources are injectable for tests."""
-    err = stderr or sys.stderr
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    environ = os.environ if environ is None else environ
+    args: argparse.Namespace | None = None
     config: Config | None = None
     rt: Runtime | None = None
     try:
         args = build_parser().parse_args(argv)
+        if args.output == "json" and args.command not in OUTPUT_COMMANDS:
+            raise CliError(f"python -m ops {args.command}: --output json: only {', '.join(OUTPUT_COMMANDS)} print "
+                           "JSON", ExitCode.CONFIG)
         clients_for = cache(lambda region: Clients(region, clients))
         outputs = StackOutputs(args.stack, load_outputs)
 
@@ -83,15 +92,42 @@ def main(
                 raise CliError(f"no stack name to look for (pass --stack): {error}", error.code) from None
             return find_tagged_service(clients_for(region).get("resourcegroupstaggingapi"), stack)
 
-        config = resolve(vars(args), os.environ if environ is None else environ, outputs, find_by_tags)
+        config = resolve(vars(args), environ, outputs, find_by_tags) if args.needs_target \
+            else untargeted(vars(args), environ, outputs)
         rt = Runtime(config=config, clients=clients_for(config.region), stdin=stdin or sys.stdin,
-                     stdout=stdout or sys.stdout, stderr=err, sleep=sleep, clock=clock, now=now)
+                     stdout=out, stderr=err, sleep=sleep, clock=clock, now=now)
         return args.handler(rt, args)
     except SystemExit as exit_:  # argparse printed --help
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK
+    except BrokenPipeError:  # the reader of our output went away (`| head -2`): nothing left to say, to anyone
+        _quiet_after_broken_pipe(out)
+        return ExitCode.BROKEN_PIPE
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure ends as one line, never a traceback
         failure: CliError = as_cli_error(error, cluster=config.cluster if config else "?",
                                          service=config.service if config else "?",
                                          region=(rt.clients.region_if_known() if rt else None) or "?")
         print(("\n" if failure.code == ExitCode.INTERRUPTED else "") + f"ops: {failure}", file=err)
+        if _wants_json(args, argv):
+            print(json.dumps({"error": str(failure), "exitCode": int(failure.code)}), file=out)
         return failure.code
+
+
+def _wants_json(args: argparse.Namespace | None, argv: Sequence[str] | None) -> bool:
+    """--output json, also when the arguments could not be parsed (then as written: `--output json` or
+    `--output=json`)."""
+    if args is not None:
+        return args.output == "json"
+    words = list(sys.argv[1:] if argv is None else argv)
+    return "--output=json" in words or any(a == "--output" and b == "json" for a, b in zip(words, words[1:]))
+
+
+def _quiet_after_broken_pipe(stream: TextIO) -> None:
+    """Point the closed stream's descriptor at /dev/null, so that Python's own flush at exit does not print
+    "Exception ignored ... BrokenPipeError" either (an in-memory stream has no descriptor: nothing to do)."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)

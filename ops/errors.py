@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 6, "doctor: a check failed; try: the new revision did not answer 2xx, or not at all"
     UNEXPECTED = 70, "an unexpected error inside ops (a bug: report the one-line message)"
     INTERRUPTED = 130, "interrupted with Ctrl-C (any deployment in progress carries on)"
+    BROKEN_PIPE = 141, "the reader of the output went away (`| head`); exits quietly, as a tool SIGPIPE ends would"
 
 
 def exit_code_help() -> str:

@@ -81,3 +81,24 @@ def test_the_clients_botocore_makes_for_credentials_get_the_same_timeouts(servic
     config = core.create_client(service, region_name="us-east-1").meta.config
     assert (config.connect_timeout, config.read_timeout) == (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
     assert config.retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
+
+
+def test_a_reader_that_goes_away_ends_watch_quietly(isolated_env: dict[str, str]) -> None:  # noqa: F811
+    """`python -m ops watch | head -2`: the next line written after head exits must not be reported as a bug."""
+    api = ScriptedJsonApi({
+        "DescribeServices": [json_answer(service())],
+        "DescribeServiceDeployments": [json_answer(deployment("IN_PROGRESS", "BAKE_TIME")),
+                                       json_answer(deployment("IN_PROGRESS", "CLEAN_UP"))],
+        "DescribeServiceRevisions": [json_answer(revisions((OLD_REVISION, 7, None), (NEW_REVISION, 8, None)))],
+        "DescribeTaskDefinition": [json_answer(task_definition(7, "v1")), json_answer(task_definition(8, "v2"))],
+    })
+    with scripted_aws(api) as url:
+        process = start(aws_env(isolated_env, url), "watch", "--interval", "1")
+        assert process.stdout is not None and process.stderr is not None
+        first_two = [process.stdout.readline(), process.stdout.readline()]
+        process.stdout.close()  # as head does after two lines
+        code = process.wait(timeout=30)
+        stderr = process.stderr.read()
+
+    assert first_two[0].startswith("Watching deployment ")
+    assert (code, stderr) == (141, "")

@@ -256,3 +256,26 @@ def test_an_unexpected_answer_is_one_line_with_its_own_exit_code() -> None:
 
     assert result.code == 70
     assert result.stderr == "ops: unexpected error: KeyError: 'status'\n"
+
+
+def test_the_rollback_reason_is_printed_once_however_many_states_it_goes_through() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"))
+        aws.expect_versions()
+        for status, stage in (("ROLLBACK_REQUESTED", "PRODUCTION_TRAFFIC_SHIFT"),
+                              ("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"),
+                              ("ROLLBACK_IN_PROGRESS", "CLEAN_UP")):
+            aws.expect_deployment(deployment(status, stage, reason=FAILED_TASKS))
+        aws.expect_deployment(deployment("ROLLBACK_SUCCESSFUL", "CLEAN_UP", reason=FAILED_TASKS))
+        result = run(aws, "watch")
+
+    assert result.code == 1
+    assert result.stdout.splitlines()[-6:] == [
+        "[+00:10] ROLLBACK_REQUESTED   PRODUCTION_TRAFFIC_SHIFT",
+        f"[+00:10] reason: {FAILED_TASKS}",
+        "[+00:20] ROLLBACK_IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT",
+        "[+00:30] ROLLBACK_IN_PROGRESS CLEAN_UP",
+        "[+00:40] ROLLBACK_SUCCESSFUL  CLEAN_UP",
+        f"[+00:40] deployment ROLLBACK_SUCCESSFUL: {FAILED_TASKS}",
+    ]

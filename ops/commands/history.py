@@ -41,7 +41,7 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
             took = "-" if entry["durationSeconds"] is None else render.duration(entry["durationSeconds"])
             rows.append([entry["id"], entry["status"], entry["version"], render.timestamp(entry["startedAt"]),
                          took + (" so far" if entry["running"] and entry["durationSeconds"] is not None else ""),
-                         "" if entry["status"] == aws.SUCCEEDED else entry["reason"]])
+                         "" if entry["status"] == aws.SUCCEEDED else entry["reason"] or ""])
         for line in render.table(rows):
             rt.out(line)
     return ExitCode.OK
@@ -58,4 +58,4 @@ def _entry(rt: Runtime, brief: dict[str, Any], version: str) -> dict[str, Any]:
         seconds = (rt.now() - started).total_seconds()
     return {"id": render.short_id(brief["serviceDeploymentArn"]), "arn": brief["serviceDeploymentArn"],
             "status": brief.get("status", "?"), "version": version, "startedAt": started, "finishedAt": ended,
-            "durationSeconds": seconds, "running": running, "reason": brief.get("statusReason", "")}
+            "durationSeconds": seconds, "running": running, "reason": brief.get("statusReason")}

@@ -11,7 +11,7 @@ from ops import deployments as aws
 from ops import render
 from ops.deployments import Deployment, Revision
 from ops.errors import CliError, ExitCode
-from ops.options import add_output
+from ops.options import add_output, add_prod_rule
 from ops.runtime import Runtime
 from ops.tasks import service_tasks, stop_reasons, target_health
 
@@ -30,8 +30,7 @@ the one in the service's load balancer configuration unless --prod-rule-arn says
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
              common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser("status", parents=[common], help=HELP, description=DESCRIPTION)
-    parser.add_argument("--prod-rule-arn", help="production listener rule ARN (env BG_PROD_RULE_ARN; default: the "
-                                                "service's advancedConfiguration.productionListenerRule)")
+    add_prod_rule(parser)
     add_output(parser)
     parser.set_defaults(handler=run)
 

@@ -49,6 +49,7 @@ class _Printed:
 
     state: tuple[str, str] | None = None
     progress: str = ""
+    reason: str = ""
     hooks: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,9 +87,11 @@ def _print_changes(rt: Runtime, deployment: Deployment, revisions: Mapping[str, 
     state = (deployment["status"], deployment.get("lifecycleStage", ""))
     if state != printed.state:
         rt.out(f"{stamp} {state[0]:<20} {state[1]}".rstrip())
-        if state[0] in aws.ROLLING_BACK and deployment.get("statusReason"):
-            rt.out(f"{stamp} reason: {deployment['statusReason']}")
         printed.state = state
+    reason = deployment.get("statusReason", "")
+    if deployment["status"] in aws.ROLLING_BACK and reason and reason != printed.reason:
+        rt.out(f"{stamp} reason: {reason}")
+        printed.reason = reason
     for hook in deployment.get("lifecycleHookDetails", []):
         hook_id, hook_status = hook.get("hookId", "?"), hook.get("status", "?")
         if printed.hooks.get(hook_id) != hook_status:
