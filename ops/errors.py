@@ -64,6 +64,13 @@ def one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def is_access_denied(error: BaseException) -> bool:
+    if not isinstance(error, ClientError):
+        return False
+    code = error.response.get("Error", {}).get("Code", "")
+    return code in ACCESS_DENIED or code.startswith("AccessDenied")
+
+
 def is_transient(error: BaseException) -> bool:
     """Throttling, a 5xx or a network failure: worth asking again later (what `watch` rides out)."""
     if isinstance(error, ClientError):
@@ -96,7 +103,7 @@ def as_cli_error(error: BaseException, *, cluster: str = "?", service: str = "?"
 def _client_error_message(error: ClientError, cluster: str, service: str, region: str) -> str:
     details = error.response.get("Error", {})
     code, message = details.get("Code", "Unknown"), one_line(details.get("Message", ""))
-    if code in ACCESS_DENIED or code.startswith("AccessDenied"):
+    if is_access_denied(error):
         return f"access denied calling {error.operation_name}: {message}"
     if code in BAD_CREDENTIALS:
         return f"AWS rejected the credentials ({code}): {message}"

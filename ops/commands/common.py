@@ -6,8 +6,8 @@ import argparse
 
 from ops import deployments as aws
 from ops import render
-from ops.deployments import Deployment
-from ops.errors import CliError, ExitCode, as_cli_error, is_transient
+from ops.deployments import Deployment, Revision
+from ops.errors import CliError, ExitCode, as_cli_error, is_access_denied, is_transient
 from ops.runtime import Runtime
 
 RIDE_OUT_SECONDS = 180
@@ -27,6 +27,18 @@ def deployment_in_progress(rt: Runtime, verb: str, ended_hint: str = "") -> Depl
         raise CliError(f"nothing to {verb}: no deployment in progress (the last one, {short}, ended {state} at "
                        f"{render.timestamp(ended)}){ended_hint}", ExitCode.NOTHING_DONE)
     return deployment
+
+
+def version_labels(rt: Runtime, arns: list[str]) -> dict[str, Revision]:
+    """The revisions, read only to label versions and task definitions: denied (or AWS not answering), they
+    show as "?" after one line saying so, rather than stopping a command that does not need them."""
+    try:
+        return aws.describe_revisions(rt.clients.ecs, arns)
+    except Exception as error:  # noqa: BLE001 - only denials and transient failures are passed over
+        if not (is_access_denied(error) or is_transient(error)):
+            raise
+        print(f"ops: {as_cli_error(error)}; versions show as ?", file=rt.stderr, flush=True)
+        return {}
 
 
 def announce_target(rt: Runtime) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ops import deployments as aws
 from ops import render
+from ops.commands.common import version_labels
 from ops.errors import ExitCode
 from ops.options import add_output, number
 from ops.runtime import Runtime
@@ -28,8 +29,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     briefs = aws.list_deployments(rt.clients.ecs, rt.config.cluster, rt.config.service)[:args.limit]
-    revisions = aws.describe_revisions(rt.clients.ecs, [b["targetServiceRevisionArn"] for b in briefs
-                                                        if b.get("targetServiceRevisionArn")]) if briefs else {}
+    revisions = version_labels(rt, [b["targetServiceRevisionArn"] for b in briefs
+                                    if b.get("targetServiceRevisionArn")]) if briefs else {}
     entries = [_entry(rt, brief, render.version(revisions, brief.get("targetServiceRevisionArn"))) for brief in briefs]
     if args.output == "json":
         rt.out_json({"service": rt.config.service, "cluster": rt.config.cluster, "deployments": entries})

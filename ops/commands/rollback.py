@@ -6,7 +6,7 @@ import argparse
 
 from ops import deployments as aws
 from ops import render
-from ops.commands.common import confirm, deployment_in_progress
+from ops.commands.common import confirm, deployment_in_progress, version_labels
 from ops.commands.watch import follow
 from ops.errors import ExitCode
 from ops.options import add_confirm, add_follow
@@ -31,7 +31,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     deployment = deployment_in_progress(rt, "roll back", "; to run earlier code, deploy it under a new appVersion")
     arn = deployment["serviceDeploymentArn"]
-    revisions = aws.describe_revisions(rt.clients.ecs, aws.revision_arns(deployment))
+    revisions = version_labels(rt, aws.revision_arns(deployment))
     sources = ", ".join(render.version(revisions, s.get("arn")) for s in deployment.get("sourceServiceRevisions", []))
     confirm(rt, args, f"Roll back deployment {render.short_id(arn)} ({render.transition(deployment, revisions)}, "
                       f"{render.state(deployment)})? ECS returns production traffic to {sources or 'the previous revision'} and stops "

@@ -9,6 +9,7 @@ from typing import Any
 
 from ops import deployments as aws
 from ops import render
+from ops.commands.common import version_labels
 from ops.deployments import Deployment, Revision
 from ops.errors import CliError, ExitCode
 from ops.options import add_output, add_prod_rule
@@ -49,7 +50,7 @@ def gather(rt: Runtime) -> dict[str, Any]:
     service = aws.describe_service(ecs, config.cluster, config.service)
     routing = aws.routing(service)
     deployment = aws.current_deployment(ecs, service)
-    revisions = aws.describe_revisions(ecs, aws.revision_arns(deployment)) if deployment else {}
+    revisions = version_labels(rt, aws.revision_arns(deployment)) if deployment else {}
     rule_arn = config.prod_rule_arn or routing.production_rule
     if not rule_arn:
         raise CliError("the service has no production listener rule in its load balancer configuration; "

@@ -10,7 +10,7 @@ from typing import Any
 from ops import deployments as aws
 from ops import render
 from ops.deployments import Deployment, Revision
-from ops.commands.common import RideOut
+from ops.commands.common import RideOut, version_labels
 from ops.errors import CliError, ExitCode
 from ops.options import add_follow
 from ops.runtime import Runtime
@@ -56,7 +56,7 @@ class _Printed:
 def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deployment:
     """Print the deployment's changes until it ends and return it; CliError(TIMED_OUT) if --timeout passes."""
     deployment = aws.describe_deployment(rt.clients.ecs, arn)
-    revisions = aws.describe_revisions(rt.clients.ecs, aws.revision_arns(deployment))
+    revisions = version_labels(rt, aws.revision_arns(deployment))
     rt.out(f"{verb} deployment {render.short_id(arn)} of {rt.config.service}: "
            f"{render.transition(deployment, revisions)}  (Ctrl-C stops watching, not the deployment)")
     timeout = rt.rollout_timeout_seconds() if args.timeout is None else args.timeout
