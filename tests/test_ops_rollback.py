@@ -164,3 +164,33 @@ def test_approve_and_reject_after_the_end_give_no_hint_about_deploying_again(com
 
     assert (result.code, result.stderr) == (4, f"ops: nothing to {command}: no deployment in progress (the last one, "
                                                "r9i43YFjvgF_xlg7m2eJ1r, ended SUCCESSFUL at 2025-06-01 12:08:00Z)\n")
+
+
+def test_after_the_request_a_failing_first_read_is_ridden_out() -> None:
+    with stubbed_aws() as aws:
+        expect_rollback_of(aws, IN_FLIGHT)
+        aws.ecs_stub.add_client_error("describe_service_deployments", "ServerException", "Service Unavailable", 503)
+        aws.expect_deployment(deployment("ROLLBACK_SUCCESSFUL", "CLEAN_UP", reason="stopped by user"))
+        aws.expect_versions()
+        result = run(aws, "rollback", "--yes")
+
+    assert (result.code, result.stderr) == (0, "")
+    assert "AWS answers again" in result.stdout
+
+
+@pytest.mark.parametrize("failures, why", [
+    (["AccessDeniedException"], "access denied calling DescribeServiceDeployments: no"),
+    (["ThrottlingException"] * 19, "gave up after 3m00s of failed polls: DescribeServiceDeployments failed: "
+                                   "ThrottlingException: no"),
+], ids=["denied", "gave-up"])
+def test_a_requested_rollback_is_reported_done_when_following_it_fails(failures: list[str], why: str) -> None:
+    with stubbed_aws() as aws:
+        expect_rollback_of(aws, IN_FLIGHT)
+        for code in failures:
+            aws.ecs_stub.add_client_error("describe_service_deployments", code, "no", 400)
+        result = run(aws, "rollback", "--yes")
+
+    assert result.code == 5
+    assert "Rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r." in result.stdout
+    assert result.stderr == (f"ops: rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r, but following it "
+                             f"failed: {why}; it carries on (python -m ops watch)\n")

@@ -279,3 +279,36 @@ def test_the_rollback_reason_is_printed_once_however_many_states_it_goes_through
         "[+00:40] ROLLBACK_SUCCESSFUL  CLEAN_UP",
         f"[+00:40] deployment ROLLBACK_SUCCESSFUL: {FAILED_TASKS}",
     ]
+
+
+def test_failures_from_the_first_call_are_ridden_out_like_later_ones() -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        aws.ecs_stub.add_client_error("describe_services", "ThrottlingException", "Rate exceeded", 400)
+        aws.expect_service()
+        aws.ecs_stub.add_client_error("describe_service_deployments", "ServerException", "Service Unavailable", 503)
+        aws.expect_deployment(deployment("SUCCESSFUL", "CLEAN_UP"))
+        aws.expect_versions()
+        result = run(aws, "watch", time=time)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[:4] == [
+        "[+00:00] polling failed (DescribeServices failed: ThrottlingException: Rate exceeded); retrying for up to 3m00s",
+        "[+00:10] AWS answers again",
+        "[+00:10] polling failed (DescribeServiceDeployments failed: ServerException: Service Unavailable); retrying "
+        "for up to 3m00s",
+        "[+00:20] AWS answers again"]
+    assert time.sleeps == [10.0, 10.0]
+
+
+def test_at_start_up_too_it_gives_up_after_three_minutes_of_failures() -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        for _ in range(19):  # 10 s apart: the 19th failure comes 180 s after the first
+            aws.ecs_stub.add_client_error("describe_services", "ThrottlingException", "Rate exceeded", 400)
+        result = run(aws, "watch", time=time)
+
+    assert result.code == 3
+    assert result.stderr == ("ops: gave up after 3m00s of failed polls: DescribeServices failed: "
+                             "ThrottlingException: Rate exceeded\n")
+    assert time.now == 180

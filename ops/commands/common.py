@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
 from ops import deployments as aws
 from ops import render
 from ops.deployments import Deployment, Revision
 from ops.errors import CliError, ExitCode, as_cli_error, is_access_denied, is_transient
 from ops.runtime import Runtime
+
+T = TypeVar("T")
 
 RIDE_OUT_SECONDS = 180
 """How long polls may keep failing with throttling, 5xx or timeouts before a following command gives up."""
@@ -63,8 +67,9 @@ def confirm(rt: Runtime, args: argparse.Namespace, question: str) -> None:
 
 
 class RideOut:
-    """Lets a polling loop (watch, logs --follow) carry on through transient AWS failures, saying so once,
-    until they have lasted RIDE_OUT_SECONDS; any other error ends it at once."""
+    """Lets a following command (watch, logs --follow, rollback after its request) carry on through transient
+    AWS failures, from its first call on, saying so once, until they have lasted RIDE_OUT_SECONDS; any other
+    error ends it at once."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -86,3 +91,16 @@ class RideOut:
         if self.failing_since is not None:
             self.rt.out(f"{stamp} AWS answers again")
             self.failing_since = None
+
+    def call(self, read: Callable[[], T], interval: float, stamp: Callable[[], str]) -> T:
+        """`read()`'s answer, asking again every `interval` seconds while it fails transiently (so a start-up
+        read is ridden out like a poll: `pulumi up && python -m ops watch` survives a blip)."""
+        while True:
+            try:
+                answer = read()
+            except Exception as error:  # noqa: BLE001 - failed() re-raises all but transient errors
+                self.failed(error, stamp())
+                self.rt.sleep(interval)
+                continue
+            self.succeeded(stamp())
+            return answer

@@ -8,7 +8,7 @@ from ops import deployments as aws
 from ops import render
 from ops.commands.common import confirm, deployment_in_progress, version_labels
 from ops.commands.watch import follow
-from ops.errors import ExitCode
+from ops.errors import CliError, ExitCode, as_cli_error
 from ops.options import add_confirm, add_follow
 from ops.runtime import Runtime
 
@@ -41,5 +41,14 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
         rt.out(f"Rollback requested for deployment {render.short_id(arn)}. Follow it with: python -m ops watch")
         return ExitCode.OK
     rt.out(f"Rollback requested for deployment {render.short_id(arn)}.")
-    final = follow(rt, arn, args, "Following the rollback of")
+    try:
+        final = follow(rt, arn, args, "Following the rollback of")
+    except Exception as error:  # noqa: BLE001 - AWS failures only; the rest (a bug, a broken pipe) re-raised
+        failure = as_cli_error(error)
+        if failure.code != ExitCode.AWS:
+            raise
+        # Exit 5, as when --timeout passes: the rollback is requested and carries on; only its outcome is
+        # unknown. Exit 3 would tell a script the request itself failed, and a retry would find nothing to do.
+        raise CliError(f"rollback requested for deployment {render.short_id(arn)}, but following it failed: "
+                       f"{failure}; it carries on (python -m ops watch)", ExitCode.TIMED_OUT) from None
     return ExitCode.OK if final["status"] == "ROLLBACK_SUCCESSFUL" else ExitCode.DEPLOYMENT_FAILED

@@ -32,14 +32,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
-    service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
+    began = rt.clock()
+    service = RideOut(rt).call(lambda: aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service),
+                               args.interval, lambda: render.elapsed(rt.clock() - began))
     if args.deployment:
         arn = aws.deployment_arn(args.deployment, service["serviceArn"])
     elif service.get("currentServiceDeployment"):
         arn = service["currentServiceDeployment"]
     else:
         raise CliError(f"service {rt.config.service!r} has no deployment to watch", ExitCode.NOTHING_DONE)
-    final = follow(rt, arn, args, "Watching")
+    final = follow(rt, arn, args, "Watching", began)
     return ExitCode.OK if final["status"] == aws.SUCCEEDED else ExitCode.DEPLOYMENT_FAILED
 
 
@@ -53,16 +55,18 @@ class _Printed:
     hooks: dict[str, str] = field(default_factory=dict)
 
 
-def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deployment:
-    """Print the deployment's changes until it ends and return it; CliError(TIMED_OUT) if --timeout passes."""
-    deployment = aws.describe_deployment(rt.clients.ecs, arn)
+def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str, began: float | None = None) -> Deployment:
+    """Print the deployment's changes until it ends and return it; CliError(TIMED_OUT) if --timeout passes.
+    Times are counted from `began` (default: now)."""
+    start = rt.clock() if began is None else began
+    ride_out = RideOut(rt)
+    deployment = ride_out.call(lambda: aws.describe_deployment(rt.clients.ecs, arn), args.interval,
+                               lambda: render.elapsed(rt.clock() - start))
     revisions = version_labels(rt, aws.revision_arns(deployment))
     rt.out(f"{verb} deployment {render.short_id(arn)} of {rt.config.service}: "
            f"{render.transition(deployment, revisions)}  (Ctrl-C stops watching, not the deployment)")
     timeout = rt.rollout_timeout_seconds() if args.timeout is None else args.timeout
-    start = rt.clock()
     printed = _Printed()
-    ride_out = RideOut(rt)
     while True:
         stamp = render.elapsed(rt.clock() - start)
         if ride_out.failing_since is None:
