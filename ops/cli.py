@@ -24,14 +24,26 @@ DESCRIPTION = "Watch, inspect, roll back and approve the ECS blue/green deployme
 
 CONFIGURATION = """\
 configuration (first found wins):
-  flags               --cluster, --service, --region
+  flags               --cluster, --service, --region, --stack, --output: before or after the command
   environment         BG_CLUSTER, BG_SERVICE, AWS_REGION (or AWS_DEFAULT_REGION)
   stack outputs       `pulumi stack output --json [--stack STACK]`, read only when a value is missing
                       and the pulumi CLI is on PATH
   stack tags          the ECS service tagged project=ecs-bluegreen and stack=STACK (--stack, else
                       `pulumi stack --show-name`), when the stack has no outputs yet (its first `pulumi up`)
-  AWS credentials come from the usual boto3 chain (AWS_PROFILE, environment, SSO, instance role).
-  Every AWS call times out after a few seconds and is retried (standard mode); no command hangs.
+  --stack STACK       names the target outright: its outputs (else its tags) come before the environment,
+                      and BG_CLUSTER/BG_SERVICE are not used (AWS_REGION only where the stack gives none)
+  Commands that change something (rollback, approve, reject, rewire) print the service, cluster, region
+  and stack they act on before they ask, or before they act with --yes.
+  --prod-rule-arn     (status, doctor; env BG_PROD_RULE_ARN) the production listener rule, by default
+                      the one in the service's load balancer configuration
+  try                 --url, --header and env BG_TEST_TRAFFIC_HEADER_VALUE (the secret) instead of the
+                      stack's outputs: then the pulumi CLI is not needed
+  --output json       status, doctor, history; an error then prints {"error": ..., "exitCode": ...} on
+                      stdout too (and its one line on stderr)
+  AWS credentials come from the usual boto3 chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+  SSO, instance role). Every AWS call times out after a few seconds and is retried (standard mode); no
+  command hangs. watch, logs --follow and rollback (once requested) ride out throttling, 5xx and
+  timeouts for up to 3 minutes, from their first call.
 
 """
 

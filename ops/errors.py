@@ -26,8 +26,8 @@ class ExitCode(IntEnum):
     CONFIG = 2, "usage or configuration error: a bad flag, or the cluster/service/region could not be found"
     AWS = 3, "AWS error: no credentials, access denied, not found, or AWS did not answer in time"
     NOTHING_DONE = 4, "nothing done: no deployment in progress, none paused for approval, or the prompt was declined"
-    TIMED_OUT = 5, ("watch/rollback: stopped following a deployment still running (it carries on): --timeout "
-                    "passed, or AWS failed while following a rollback that was requested")
+    TIMED_OUT = 5, ("watch/rollback: stopped following a running deployment (it carries on): --timeout passed, "
+                    "or AWS failed after the rollback was requested")
     CHECK_FAILED = 6, "doctor: a check failed; try: the new revision did not answer 2xx, or not at all"
     UNEXPECTED = 70, "an unexpected error inside ops (a bug: report the one-line message)"
     INTERRUPTED = 130, "interrupted with Ctrl-C (any deployment in progress carries on)"

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ops.cli import build_parser
 
 from tests.ops_fixtures import CLUSTER, REGION, SERVICE, run, stubbed_aws
 from tests.test_ops_history import LIST, brief
 from tests.test_ops_status import status_of_paused_deployment
 
 FLAGS = ["--cluster", CLUSTER, "--service", SERVICE, "--region", REGION]
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("argv", [
@@ -82,3 +88,37 @@ def test_a_usage_error_with_output_json_is_a_json_object_too(argv: list[str]) ->
     assert error_document(result) == {
         "error": "python -m ops history: argument --limit: expected a whole number from 1 to 1000, got 'x' "
                  "(see `python -m ops history --help`)", "exitCode": 2}
+
+
+def every_flag() -> set[str]:
+    parser = build_parser()
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    return {option for each in [parser, *commands.choices.values()] for action in each._actions
+            for option in action.option_strings if option.startswith("--") and option != "--help"}
+
+
+def every_variable() -> set[str]:
+    """Every BG_* and AWS_* name the CLI's code mentions: what it reads, or tells the operator to set."""
+    return {name for path in (REPO / "ops").rglob("*.py")
+            for name in re.findall(r"\b(?:BG|AWS)_[A-Z_]+\b", path.read_text())}
+
+
+def readme_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("## Operating a rollout: `python -m ops`")
+    return readme[start:readme.index("\n## ", start)]
+
+
+def test_the_readme_names_every_flag_and_environment_variable() -> None:
+    section = readme_section()
+    assert {"--prod-rule-arn", "--url", "--header", "--stack"} <= every_flag()
+    assert [flag for flag in sorted(every_flag()) if flag not in section] == []
+    assert {"BG_PROD_RULE_ARN", "BG_TEST_TRAFFIC_HEADER_VALUE", "BG_CLUSTER"} <= every_variable()
+    assert [name for name in sorted(every_variable()) if name not in section] == []
+
+
+def test_the_top_level_help_names_every_environment_variable_and_the_flags_beside_the_common_ones() -> None:
+    text = build_parser().format_help()
+    assert [name for name in sorted(every_variable()) if name not in text] == []
+    assert [flag for flag in ("--cluster", "--service", "--region", "--stack", "--output", "--prod-rule-arn",
+                              "--url", "--header") if flag not in text] == []

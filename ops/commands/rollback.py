@@ -16,7 +16,8 @@ HELP = "roll back the deployment in progress and follow the rollback (StopServic
 DESCRIPTION = """\
 Roll back the deployment in progress (StopServiceDeployment with stopType=ROLLBACK): ECS returns production
 traffic to the previous revision and stops the new tasks. Asks first unless --yes. Then follows the rollback
-like `watch` until it ends: exit 0 if it ended ROLLBACK_SUCCESSFUL, 1 if not; --no-wait returns at once."""
+like `watch` until it ends: exit 0 if it ended ROLLBACK_SUCCESSFUL, 1 if not, 5 if following stopped first
+(--timeout passed, or AWS kept failing for 3 minutes: the rollback carries on); --no-wait returns at once."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
