@@ -111,13 +111,13 @@ def main(
         return args.handler(rt, args)
     except SystemExit as exit_:  # argparse printed --help
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK
-    except BrokenPipeError:  # the reader of our output went away (`| head -2`): nothing left to say, to anyone
-        _quiet_after_broken_pipe(out)
-        return ExitCode.BROKEN_PIPE
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure ends as one line, never a traceback
         failure: CliError = as_cli_error(error, cluster=config.cluster if config else "?",
                                          service=config.service if config else "?",
                                          region=(rt.clients.region_if_known() if rt else None) or "?")
+        if failure.code == ExitCode.BROKEN_PIPE:
+            _quiet_after_broken_pipe(out)
+            return failure.code
         print(("\n" if failure.code == ExitCode.INTERRUPTED else "") + f"ops: {failure}", file=err)
         if _wants_json(args, argv):
             print(json.dumps({"error": str(failure), "exitCode": int(failure.code)}), file=out)

@@ -84,6 +84,8 @@ def as_cli_error(error: BaseException, *, cluster: str = "?", service: str = "?"
     """Every exception a command can end with, as the one line and exit code the operator sees."""
     if isinstance(error, CliError):
         return error
+    if isinstance(error, BrokenPipeError):  # the reader went away (`| head -2`): nothing to tell anyone
+        return CliError("", ExitCode.BROKEN_PIPE)
     if isinstance(error, KeyboardInterrupt):
         return CliError("interrupted; any deployment in progress carries on", ExitCode.INTERRUPTED)
     if isinstance(error, NoCredentialsError):
