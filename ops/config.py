@@ -109,6 +109,11 @@ class StackOutputs:
         return self._read.get(False, {})
 
 
+TEST_HEADER_VALUE_VARIABLE = "BG_TEST_TRAFFIC_HEADER_VALUE"
+"""The test traffic header's secret value for `try`: an environment variable, never a flag, so that it stays
+out of the shell history and the process list."""
+
+
 @dataclass(frozen=True)
 class Config:
     cluster: str
@@ -118,6 +123,10 @@ class Config:
     outputs: StackOutputs
     prod_rule_arn: str | None = None
     """An override (--prod-rule-arn, BG_PROD_RULE_ARN); by default the service's own production rule is used."""
+    test_header_value: str | None = None
+    """BG_TEST_TRAFFIC_HEADER_VALUE, else `try` reads the stack's secret output."""
+    origin: str = ""
+    """Where the cluster and service came from, for the target line of a command that changes something."""
 
     @property
     def target_group_colors(self) -> Mapping[str, str]:
@@ -130,29 +139,63 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str], outputs: Stack
             find_service: ServiceFinder) -> Config:
     """Fill each value from its flag, else its environment variable, else the stack output.
 
-    The stack outputs are read only when a value is still missing. When the cluster or service is still
-    missing after that (the first `pulumi up` waits on its PAUSE hook before any output exists), they are
-    found by the tags the program puts on them.
-    """
-    values: dict[str, str | None] = {}
-    for source in (CLUSTER, SERVICE, REGION):
-        from_env = (environ.get(name) for name in source.env)
-        values[source.key] = flags.get(source.key) or next((v for v in from_env if v), None)
-        if values[source.key] is None and isinstance(output := outputs.get(source.output), str) and output:
-            values[source.key] = output
+    With --stack the stack's outputs come before the environment, and BG_CLUSTER/BG_SERVICE are not used at
+    all: the operator typed the stack for this one command, while the environment may be left over from
+    another stack's shell (the issue: `rollback --stack prod` rolled back dev). Refusing a conflict instead
+    would make them unset variables other tools use too (AWS_REGION); the changing commands print the
+    target they act on either way.
 
-    cluster, service, region = values["cluster"], values["service"], values["region"]
+    The stack outputs are read only when a value is still missing (or --stack is given). When the cluster or
+    service is still missing after that (the first `pulumi up` waits on its PAUSE hook before any output
+    exists), they are found by the tags the program puts on them.
+    """
+    stack = outputs.stack
+    found = {source.key: _first_found(source, flags, environ, outputs, stack) for source in (CLUSTER, SERVICE, REGION)}
+    (cluster, cluster_from), (service, service_from), (region, _) = found.values()
     if cluster is None or service is None:
         try:
             found_cluster, found_service = find_service(region)
         except CliError as error:
-            missing = [s for s in (CLUSTER, SERVICE) if values[s.key] is None]
-            wanted = ", ".join(f"{s.what} ({s.flag} or {s.env[0]})" for s in missing)
+            missing = [s for s in (CLUSTER, SERVICE) if found[s.key][0] is None]
+            wanted = ", ".join(f"{s.what} ({s.flag}; {s.env[0]} is not used with --stack)" if stack
+                               else f"{s.what} ({s.flag} or {s.env[0]})" for s in missing)
             from_outputs = outputs.problem or "the stack has no " + ", ".join(s.output for s in missing) + " output"
             raise CliError(f"missing {wanted}; stack outputs: {from_outputs}; tags: {error}", ExitCode.CONFIG) from None
+        cluster_from, service_from = cluster_from or "stack tags", service_from or "stack tags"
         cluster, service = cluster or found_cluster, service or found_service
-    return Config(cluster=cluster, service=service, region=region, outputs=outputs,
-                  prod_rule_arn=flags.get("prod_rule_arn") or environ.get("BG_PROD_RULE_ARN") or None)
+    origins = list(dict.fromkeys([cluster_from, service_from]))
+    origin = f"stack {stack}" if stack else (
+        "the selected stack" if any("stack" in where for where in origins) else f"no stack: {', '.join(origins)}")
+    return _config(cluster, service, region, outputs, flags, environ, origin)
+
+
+def untargeted(flags: Mapping[str, Any], environ: Mapping[str, str], outputs: StackOutputs) -> Config:
+    """The configuration of a command that needs no cluster or service (`try`): nothing is looked up."""
+    region = flags.get("region") or next((environ[name] for name in REGION.env if environ.get(name)), None)
+    return _config("-", "-", region, outputs, flags, environ, origin="")
+
+
+def _config(cluster: str, service: str, region: str | None, outputs: StackOutputs, flags: Mapping[str, Any],
+            environ: Mapping[str, str], origin: str) -> Config:
+    return Config(cluster=cluster, service=service, region=region, outputs=outputs, origin=origin,
+                  prod_rule_arn=flags.get("prod_rule_arn") or environ.get("BG_PROD_RULE_ARN") or None,
+                  test_header_value=environ.get(TEST_HEADER_VALUE_VARIABLE) or None)
+
+
+def _first_found(source: Source, flags: Mapping[str, Any], environ: Mapping[str, str], outputs: StackOutputs,
+                 stack: str | None) -> tuple[str | None, str]:
+    """(value, where it came from): its flag, then its variables and the stack output in the order above."""
+    from_env = [(name, lambda name=name: environ.get(name)) for name in source.env]
+    from_output = [(f"stack output {source.output}", lambda: outputs.get(source.output))]
+    if stack:  # the region's variables stay a fallback: the tags must be searched in some region
+        from_env = from_env if source is REGION else []
+        candidates = [(source.flag, lambda: flags.get(source.key)), *from_output, *from_env]
+    else:
+        candidates = [(source.flag, lambda: flags.get(source.key)), *from_env, *from_output]
+    for origin, read in candidates:
+        if isinstance(value := read(), str) and value:
+            return value, origin
+    return None, ""
 
 
 TAGGED_TYPES = ["ecs:cluster", "ecs:service"]

@@ -26,10 +26,12 @@ class ExitCode(IntEnum):
     CONFIG = 2, "usage or configuration error: a bad flag, or the cluster/service/region could not be found"
     AWS = 3, "AWS error: no credentials, access denied, not found, or AWS did not answer in time"
     NOTHING_DONE = 4, "nothing done: no deployment in progress, none paused for approval, or the prompt was declined"
-    TIMED_OUT = 5, "watch/rollback: --timeout passed while the deployment was still running (it carries on)"
+    TIMED_OUT = 5, ("watch/rollback: stopped following a running deployment (it carries on): --timeout passed, "
+                    "or AWS failed after the rollback was requested")
     CHECK_FAILED = 6, "doctor: a check failed; try: the new revision did not answer 2xx, or not at all"
     UNEXPECTED = 70, "an unexpected error inside ops (a bug: report the one-line message)"
     INTERRUPTED = 130, "interrupted with Ctrl-C (any deployment in progress carries on)"
+    BROKEN_PIPE = 141, "the reader of the output went away (`| head`); exits quietly, as a tool SIGPIPE ends would"
 
 
 def exit_code_help() -> str:
@@ -63,6 +65,13 @@ def one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def is_access_denied(error: BaseException) -> bool:
+    if not isinstance(error, ClientError):
+        return False
+    code = error.response.get("Error", {}).get("Code", "")
+    return code in ACCESS_DENIED or code.startswith("AccessDenied")
+
+
 def is_transient(error: BaseException) -> bool:
     """Throttling, a 5xx or a network failure: worth asking again later (what `watch` rides out)."""
     if isinstance(error, ClientError):
@@ -75,6 +84,8 @@ def as_cli_error(error: BaseException, *, cluster: str = "?", service: str = "?"
     """Every exception a command can end with, as the one line and exit code the operator sees."""
     if isinstance(error, CliError):
         return error
+    if isinstance(error, BrokenPipeError):  # the reader went away (`| head -2`): nothing to tell anyone
+        return CliError("", ExitCode.BROKEN_PIPE)
     if isinstance(error, KeyboardInterrupt):
         return CliError("interrupted; any deployment in progress carries on", ExitCode.INTERRUPTED)
     if isinstance(error, NoCredentialsError):
@@ -95,7 +106,7 @@ def as_cli_error(error: BaseException, *, cluster: str = "?", service: str = "?"
 def _client_error_message(error: ClientError, cluster: str, service: str, region: str) -> str:
     details = error.response.get("Error", {})
     code, message = details.get("Code", "Unknown"), one_line(details.get("Message", ""))
-    if code in ACCESS_DENIED or code.startswith("AccessDenied"):
+    if is_access_denied(error):
         return f"access denied calling {error.operation_name}: {message}"
     if code in BAD_CREDENTIALS:
         return f"AWS rejected the credentials ({code}): {message}"

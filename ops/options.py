@@ -36,12 +36,22 @@ def number(kind: type[int] | type[float], low: float, high: float, unit: str = "
     return parse
 
 
+def add_common(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The flags every command takes, before the command or after it (after wins). After it they default to
+    SUPPRESS, so a command's parser leaves a value given before the command in place."""
+    unset = argparse.SUPPRESS if after_command else None
+    parser.add_argument("--cluster", default=unset, help="ECS cluster name (env BG_CLUSTER, output clusterName)")
+    parser.add_argument("--service", default=unset, help="ECS service name (env BG_SERVICE, output serviceName)")
+    parser.add_argument("--region", default=unset,
+                        help="AWS region (env AWS_REGION or AWS_DEFAULT_REGION, output region)")
+    parser.add_argument("--stack", default=unset,
+                        help="Pulumi stack whose outputs (or tags) name the target; they win over BG_CLUSTER, "
+                             "BG_SERVICE and AWS_REGION (default: the selected stack)")
+
+
 def common_options() -> argparse.ArgumentParser:
     common = Parser(add_help=False)
-    common.add_argument("--cluster", help="ECS cluster name (env BG_CLUSTER, output clusterName)")
-    common.add_argument("--service", help="ECS service name (env BG_SERVICE, output serviceName)")
-    common.add_argument("--region", help="AWS region (env AWS_REGION, output region)")
-    common.add_argument("--stack", help="Pulumi stack whose outputs and tags to use (default: the selected stack)")
+    add_common(common, after_command=True)
     return common
 
 
@@ -58,5 +68,16 @@ def add_follow(parser: argparse.ArgumentParser) -> None:
                              f"output, the time `pulumi up` waits; {DEFAULT_ROLLOUT_TIMEOUT_MINUTES} min without it)")
 
 
-def add_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", choices=["text", "json"], default="text", help="output format (default: text)")
+OUTPUT_COMMANDS = ("status", "doctor", "history")
+
+
+def add_output(parser: argparse.ArgumentParser, *, after_command: bool = True) -> None:
+    """--output, on the top-level parser (default text) and on each command that prints JSON."""
+    parser.add_argument("--output", choices=["text", "json"], default=argparse.SUPPRESS if after_command else "text",
+                        help=f"output format (default: text); {', '.join(OUTPUT_COMMANDS)} print JSON, and an error "
+                             'then prints {"error": ..., "exitCode": ...} on stdout too')
+
+
+def add_prod_rule(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prod-rule-arn", help="production listener rule ARN (env BG_PROD_RULE_ARN; default: the "
+                                                "service's advancedConfiguration.productionListenerRule)")

@@ -54,6 +54,12 @@ def transition(deployment: Deployment, revisions: Mapping[str, Revision]) -> str
     return f"{', '.join(sources) or '(nothing)'} -> {target}"
 
 
+def state(deployment: Deployment) -> str:
+    """ "IN_PROGRESS at SCALE_UP", or just "PENDING" before the deployment has reached a stage."""
+    stage = deployment.get("lifecycleStage")
+    return f"{deployment['status']} at {stage}" if stage else deployment["status"]
+
+
 def percent(weight: float | None) -> str:
     return "-" if weight is None else f"{weight:g}%"
 

@@ -259,11 +259,11 @@ class Result:
 
 def run(aws: Aws, *argv: str, stdin: str = "", time: FakeTime | None = None,
         now: datetime = T0 + timedelta(minutes=4, seconds=12), outputs: dict[str, Any] | None = None,
-        secrets: dict[str, Any] | None = None) -> Result:
+        secrets: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Result:
     """Drive the CLI's real entry function with stubbed clients and captured streams.
 
     `outputs` stand for `pulumi stack output --json`; `secrets` are added only with --show-secrets
-    (without it pulumi prints "[secret]" for them).
+    (without it pulumi prints "[secret]" for them); `env` is the environment (default: empty).
     """
     out, err = io.StringIO(), io.StringIO()
     fake = time or FakeTime()
@@ -271,7 +271,7 @@ def run(aws: Aws, *argv: str, stdin: str = "", time: FakeTime | None = None,
     shown = {**plain, **(secrets or {})}
     code = main(
         list(argv), clients=aws.clients, stdin=io.StringIO(stdin), stdout=out, stderr=err,
-        environ={}, load_outputs=lambda _stack, show_secrets: shown if show_secrets else plain,
+        environ=env or {}, load_outputs=lambda _stack, show_secrets: shown if show_secrets else plain,
         stack_name=lambda: "dev",
         sleep=fake.sleep, clock=fake.clock, now=lambda: now)
     aws.stderr = err.getvalue()

@@ -38,11 +38,52 @@ def no_tags(region: str | None) -> tuple[str, str]:
 def test_flags_beat_environment_which_beats_stack_outputs() -> None:
     outputs = Outputs(STACK_OUTPUTS)
     config = resolve({**NO_FLAGS, "cluster": "flag-cluster"}, {"BG_SERVICE": "env-service"},
-                     StackOutputs("prod", outputs), no_tags)
+                     StackOutputs(None, outputs), no_tags)
 
     assert (config.cluster, config.service, config.region) == ("flag-cluster", "env-service", "ap-northeast-1")
     assert config.target_group_colors == {BLUE_TG: "blue", GREEN_TG: "green"}
-    assert outputs.stacks == ["prod"]
+    assert outputs.stacks == [None]
+    assert config.origin == "no stack: --cluster, BG_SERVICE"
+
+
+OTHER_STACKS_ENV = {"BG_CLUSTER": "dev-cluster", "BG_SERVICE": "dev-svc", "AWS_REGION": "us-west-2"}
+
+
+def test_a_stack_named_with_the_flag_wins_over_the_environment() -> None:
+    outputs = Outputs(STACK_OUTPUTS)
+    config = resolve(NO_FLAGS, OTHER_STACKS_ENV, StackOutputs("prod", outputs), no_tags)
+
+    assert (config.cluster, config.service, config.region) == ("app-cluster", "app-svc", "ap-northeast-1")
+    assert (config.origin, outputs.stacks) == ("stack prod", ["prod"])
+
+
+def test_with_a_stack_flags_still_win_and_the_environment_gives_only_a_missing_region() -> None:
+    config = resolve({**NO_FLAGS, "service": "flag-svc"}, OTHER_STACKS_ENV,
+                     StackOutputs("prod", Outputs({"clusterName": "prod-cluster"})), no_tags)
+    assert (config.cluster, config.service, config.region) == ("prod-cluster", "flag-svc", "us-west-2")
+
+
+def test_with_a_stack_and_no_outputs_its_tags_are_searched_never_the_environments_service() -> None:
+    asked: list[str | None] = []
+
+    def by_tags(region: str | None) -> tuple[str, str]:
+        asked.append(region)
+        return "prod-cluster", "prod-svc"
+
+    config = resolve(NO_FLAGS, OTHER_STACKS_ENV, StackOutputs("prod", Outputs(problem="no pulumi")), by_tags)
+    assert (config.cluster, config.service, asked) == ("prod-cluster", "prod-svc", ["us-west-2"])
+    assert config.origin == "stack prod"
+
+
+def test_with_a_stack_a_missing_service_says_the_environment_is_not_used() -> None:
+    def by_tags(region: str | None) -> tuple[str, str]:
+        raise CliError("no ECS service tagged project=ecs-bluegreen, stack=prod", ExitCode.CONFIG)
+
+    with pytest.raises(CliError) as raised:
+        resolve(NO_FLAGS, OTHER_STACKS_ENV, StackOutputs("prod", Outputs(problem="no pulumi")), by_tags)
+    assert str(raised.value).startswith(
+        "missing cluster name (--cluster; BG_CLUSTER is not used with --stack), service name (--service; BG_SERVICE "
+        "is not used with --stack); stack outputs: no pulumi; tags: ")
 
 
 def test_stack_outputs_are_not_read_when_flags_and_environment_say_everything() -> None:

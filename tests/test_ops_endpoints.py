@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ops.clients import CONNECT_TIMEOUT_SECONDS, MAX_ATTEMPTS, READ_TIMEOUT_SECONDS, new_session
-from tests.fake_endpoints import SERVICE_UNAVAILABLE, ScriptedJsonApi, dead_endpoint, json_answer, scripted_aws
+from tests.fake_endpoints import SERVICE_UNAVAILABLE, Answer, ScriptedJsonApi, dead_endpoint, json_answer, scripted_aws
 from tests.ops_fixtures import (
     CLUSTER, NEW_REVISION, OLD_REVISION, REGION, SERVICE, deployment, isolated_env, revisions, service,
     task_definition,
@@ -23,7 +23,8 @@ from tests.ops_fixtures import (
 pytestmark = pytest.mark.waits
 
 REPO = Path(__file__).resolve().parent.parent
-COMMANDS = [["status"], ["watch"], ["rollback", "--yes"], ["approve", "--yes"], ["reject", "--yes"], ["doctor"],
+# Not watch: it rides out timeouts from its first call for 3 minutes (test_watch_rides_out_503s_from_the_start).
+COMMANDS = [["status"], ["rollback", "--yes"], ["approve", "--yes"], ["reject", "--yes"], ["doctor"],
             ["logs"], ["history"]]
 
 
@@ -52,6 +53,19 @@ def test_every_command_fails_within_30_s_in_one_line_on_an_endpoint_that_never_a
             (argv, stderr)
 
 
+def versions() -> dict[str, list[Answer]]:
+    """Revision 7 runs v1, revision 8 runs v2 (fresh lists: the API pops its answers)."""
+    return {"DescribeServiceRevisions": [json_answer(revisions((OLD_REVISION, 7, None), (NEW_REVISION, 8, None)))],
+            "DescribeTaskDefinition": [json_answer(task_definition(7, "v1")), json_answer(task_definition(8, "v2"))]}
+
+
+def watch_against(api: ScriptedJsonApi, env: dict[str, str]) -> tuple[int, str, str]:
+    with scripted_aws(api) as url:
+        process = start(aws_env(env, url), "watch", "--interval", "1")
+        stdout, stderr = process.communicate(timeout=60)
+    return process.returncode, stdout, stderr
+
+
 def test_watch_rides_out_503s_from_the_real_endpoint_and_reports_the_outcome(
         isolated_env: dict[str, str]) -> None:  # noqa: F811 - the fixture
     api = ScriptedJsonApi({
@@ -59,17 +73,34 @@ def test_watch_rides_out_503s_from_the_real_endpoint_and_reports_the_outcome(
         # Six 503s: two polls fail after botocore's own three attempts each; the third poll is answered.
         "DescribeServiceDeployments": [json_answer(deployment("IN_PROGRESS", "BAKE_TIME")), *[SERVICE_UNAVAILABLE] * 6,
                                        json_answer(deployment("SUCCESSFUL", "CLEAN_UP"))],
-        "DescribeServiceRevisions": [json_answer(revisions((OLD_REVISION, 7, None), (NEW_REVISION, 8, None)))],
-        "DescribeTaskDefinition": [json_answer(task_definition(7, "v1")), json_answer(task_definition(8, "v2"))],
+        **versions(),
     })
-    with scripted_aws(api) as url:
-        process = start(aws_env(isolated_env, url), "watch", "--interval", "1")
-        stdout, stderr = process.communicate(timeout=60)
+    code, stdout, stderr = watch_against(api, isolated_env)
 
-    assert (process.returncode, stderr) == (0, "")
+    assert (code, stderr) == (0, "")
     assert api.calls.count("DescribeServiceDeployments") == 8
     retrying = [line for line in stdout.splitlines() if "retrying" in line]
     assert len(retrying) == 1 and "ServerException" in retrying[0], stdout
+    assert stdout.splitlines()[-1].endswith("deployment SUCCESSFUL: v2 serves production traffic")
+
+
+def test_watch_rides_out_503s_from_the_start(isolated_env: dict[str, str]) -> None:  # noqa: F811 - the fixture
+    """`pulumi up && python -m ops watch` in CI: a blip while watch starts is ridden out, not exit 3."""
+    api = ScriptedJsonApi({
+        # Three 503s: botocore's three attempts of the first DescribeServices all fail.
+        "DescribeServices": [*[SERVICE_UNAVAILABLE] * 3, json_answer(service())],
+        "DescribeServiceDeployments": [*[SERVICE_UNAVAILABLE] * 3, json_answer(deployment("SUCCESSFUL", "CLEAN_UP"))],
+        **versions(),
+    })
+    code, stdout, stderr = watch_against(api, isolated_env)
+
+    assert (code, stderr) == (0, "")
+    assert [line.split(" ", 1)[1] for line in stdout.splitlines() if "retrying" in line or "again" in line] == [
+        "polling failed (DescribeServices failed: ServerException: Service Unavailable); retrying for up to 3m00s",
+        "AWS answers again",
+        "polling failed (DescribeServiceDeployments failed: ServerException: Service Unavailable); retrying for up "
+        "to 3m00s",
+        "AWS answers again"]
     assert stdout.splitlines()[-1].endswith("deployment SUCCESSFUL: v2 serves production traffic")
 
 
@@ -81,3 +112,23 @@ def test_the_clients_botocore_makes_for_credentials_get_the_same_timeouts(servic
     config = core.create_client(service, region_name="us-east-1").meta.config
     assert (config.connect_timeout, config.read_timeout) == (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
     assert config.retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
+
+
+def test_a_reader_that_goes_away_ends_watch_quietly(isolated_env: dict[str, str]) -> None:  # noqa: F811
+    """`python -m ops watch | head -2`: the next line written after head exits must not be reported as a bug."""
+    api = ScriptedJsonApi({
+        "DescribeServices": [json_answer(service())],
+        "DescribeServiceDeployments": [json_answer(deployment("IN_PROGRESS", "BAKE_TIME")),
+                                       json_answer(deployment("IN_PROGRESS", "CLEAN_UP"))],
+        **versions(),
+    })
+    with scripted_aws(api) as url:
+        process = start(aws_env(isolated_env, url), "watch", "--interval", "1")
+        assert process.stdout is not None and process.stderr is not None
+        first_two = [process.stdout.readline(), process.stdout.readline()]
+        process.stdout.close()  # as head does after two lines
+        code = process.wait(timeout=30)
+        stderr = process.stderr.read()
+
+    assert first_two[0].startswith("Watching deployment ")
+    assert (code, stderr) == (141, "")

@@ -140,3 +140,35 @@ def test_follow_reads_on_from_the_newest_line_prints_each_once_and_rides_out_thr
         "retrying for up to 3m00s",
         "2025-06-01 12:30:00Z AWS answers again",
         f"2025-06-01 12:03:00Z  {1:032x}  two"]
+
+
+def test_follow_rides_out_failures_from_its_first_call() -> None:
+    with stubbed_aws() as aws:
+        aws.ecs_stub.add_client_error("describe_services", "ServerException", "Service Unavailable", 503)
+        aws.ecs_stub.add_client_error("describe_services", "ThrottlingException", "Rate exceeded", 400)
+        expect_revision(aws, NEW_REVISION, 8, "v2")
+        aws.expect_tasks("RUNNING", [])
+        aws.expect_tasks("STOPPED", [])
+        result = run(aws, "logs", "--follow", "--interval", "2", now=NOW, time=InterruptedAtSecondRead())
+
+    assert result.code == 130, result.stderr
+    assert result.stdout.splitlines() == [
+        "2025-06-01 12:30:00Z polling failed (DescribeServices failed: ServerException: Service Unavailable); "
+        "retrying for up to 3m00s",
+        f"# target revision v2 (app:8), log group {LOG_GROUP}",
+        "2025-06-01 12:30:00Z AWS answers again"]
+
+
+class InterruptedAtSecondRead(FakeTime):
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        if len(self.sleeps) == 3:  # two start-up retries, then the first wait between reads
+            raise KeyboardInterrupt
+
+
+def test_without_follow_a_failing_first_call_is_not_retried() -> None:
+    with stubbed_aws() as aws:
+        aws.ecs_stub.add_client_error("describe_services", "ServerException", "Service Unavailable", 503)
+        result = run(aws, "logs")
+
+    assert (result.code, result.stderr) == (3, "ops: DescribeServices failed: ServerException: Service Unavailable\n")

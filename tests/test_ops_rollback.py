@@ -10,6 +10,7 @@ from tests.ops_fixtures import (
     DEPLOYMENT_ARN, Aws, T0, FakeTime, deployment, lambda_hook, pause_hook, run, stubbed_aws,
 )
 
+TARGET_LINE = "Target: service app-svc in cluster app-cluster, region ap-northeast-1 (the selected stack)"
 IN_FLIGHT = deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT")
 PAUSED = deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("SUCCEEDED"), pause_hook()])
 
@@ -31,7 +32,7 @@ def test_rollback_no_wait_stops_the_deployment_in_progress_and_returns(flags: li
     assert result.code == 0, result.stderr
     assert result.stdout.endswith(
         "Rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r. Follow it with: python -m ops watch\n")
-    asked = "Roll back deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2, IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT)?"
+    asked = "Roll back deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2, IN_PROGRESS at PRODUCTION_TRAFFIC_SHIFT)?"
     assert (asked in result.stdout) == (flags == [])
 
 
@@ -119,7 +120,7 @@ def test_a_pending_deployment_can_be_rolled_back_before_it_reaches_a_stage() -> 
         result = run(aws, "rollback", "--no-wait", stdin="y\n")
 
     assert result.code == 0, result.stderr
-    assert result.stdout.startswith("Roll back deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2, PENDING)? ")
+    assert result.stdout.splitlines()[1].startswith("Roll back deployment r9i43YFjvgF_xlg7m2eJ1r (v1 -> v2, PENDING)? ")
 
 
 @pytest.mark.parametrize("outcome, code", [("ROLLBACK_SUCCESSFUL", 0), ("ROLLBACK_FAILED", 1)])
@@ -135,9 +136,61 @@ def test_rollback_follows_the_rollback_it_started_until_it_ends(outcome: str, co
 
     assert result.code == code, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[:2] == [
+    assert lines[:3] == [
+        TARGET_LINE,
         "Rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r.",
         "Following the rollback of deployment r9i43YFjvgF_xlg7m2eJ1r of app-svc: v1 -> v2  "
         "(Ctrl-C stops watching, not the deployment)"]
     assert lines[-1] == f"[+00:10] deployment {outcome}: stopped by user"
     assert time.sleeps == [5.0, 5.0]
+
+
+def test_approve_before_the_deployment_has_a_stage_says_so_without_a_question_mark() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("PENDING"))
+        result = run(aws, "approve", "--yes")
+
+    assert (result.code, result.stderr) == (
+        4, "ops: nothing to approve: deployment r9i43YFjvgF_xlg7m2eJ1r is PENDING and not paused for approval\n")
+
+
+@pytest.mark.parametrize("command", ["approve", "reject"])
+def test_approve_and_reject_after_the_end_give_no_hint_about_deploying_again(command: str) -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("SUCCESSFUL", "CLEAN_UP", finished=T0.replace(minute=8)))
+        result = run(aws, command, "--yes")
+
+    assert (result.code, result.stderr) == (4, f"ops: nothing to {command}: no deployment in progress (the last one, "
+                                               "r9i43YFjvgF_xlg7m2eJ1r, ended SUCCESSFUL at 2025-06-01 12:08:00Z)\n")
+
+
+def test_after_the_request_a_failing_first_read_is_ridden_out() -> None:
+    with stubbed_aws() as aws:
+        expect_rollback_of(aws, IN_FLIGHT)
+        aws.ecs_stub.add_client_error("describe_service_deployments", "ServerException", "Service Unavailable", 503)
+        aws.expect_deployment(deployment("ROLLBACK_SUCCESSFUL", "CLEAN_UP", reason="stopped by user"))
+        aws.expect_versions()
+        result = run(aws, "rollback", "--yes")
+
+    assert (result.code, result.stderr) == (0, "")
+    assert "AWS answers again" in result.stdout
+
+
+@pytest.mark.parametrize("failures, why", [
+    (["AccessDeniedException"], "access denied calling DescribeServiceDeployments: no"),
+    (["ThrottlingException"] * 19, "gave up after 3m00s of failed polls: DescribeServiceDeployments failed: "
+                                   "ThrottlingException: no"),
+], ids=["denied", "gave-up"])
+def test_a_requested_rollback_is_reported_done_when_following_it_fails(failures: list[str], why: str) -> None:
+    with stubbed_aws() as aws:
+        expect_rollback_of(aws, IN_FLIGHT)
+        for code in failures:
+            aws.ecs_stub.add_client_error("describe_service_deployments", code, "no", 400)
+        result = run(aws, "rollback", "--yes")
+
+    assert result.code == 5
+    assert "Rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r." in result.stdout
+    assert result.stderr == (f"ops: rollback requested for deployment r9i43YFjvgF_xlg7m2eJ1r, but following it "
+                             f"failed: {why}; it carries on (python -m ops watch)\n")

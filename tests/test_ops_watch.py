@@ -256,3 +256,59 @@ def test_an_unexpected_answer_is_one_line_with_its_own_exit_code() -> None:
 
     assert result.code == 70
     assert result.stderr == "ops: unexpected error: KeyError: 'status'\n"
+
+
+def test_the_rollback_reason_is_printed_once_however_many_states_it_goes_through() -> None:
+    with stubbed_aws() as aws:
+        aws.expect_service()
+        aws.expect_deployment(deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"))
+        aws.expect_versions()
+        for status, stage in (("ROLLBACK_REQUESTED", "PRODUCTION_TRAFFIC_SHIFT"),
+                              ("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"),
+                              ("ROLLBACK_IN_PROGRESS", "CLEAN_UP")):
+            aws.expect_deployment(deployment(status, stage, reason=FAILED_TASKS))
+        aws.expect_deployment(deployment("ROLLBACK_SUCCESSFUL", "CLEAN_UP", reason=FAILED_TASKS))
+        result = run(aws, "watch")
+
+    assert result.code == 1
+    assert result.stdout.splitlines()[-6:] == [
+        "[+00:10] ROLLBACK_REQUESTED   PRODUCTION_TRAFFIC_SHIFT",
+        f"[+00:10] reason: {FAILED_TASKS}",
+        "[+00:20] ROLLBACK_IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT",
+        "[+00:30] ROLLBACK_IN_PROGRESS CLEAN_UP",
+        "[+00:40] ROLLBACK_SUCCESSFUL  CLEAN_UP",
+        f"[+00:40] deployment ROLLBACK_SUCCESSFUL: {FAILED_TASKS}",
+    ]
+
+
+def test_failures_from_the_first_call_are_ridden_out_like_later_ones() -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        aws.ecs_stub.add_client_error("describe_services", "ThrottlingException", "Rate exceeded", 400)
+        aws.expect_service()
+        aws.ecs_stub.add_client_error("describe_service_deployments", "ServerException", "Service Unavailable", 503)
+        aws.expect_deployment(deployment("SUCCESSFUL", "CLEAN_UP"))
+        aws.expect_versions()
+        result = run(aws, "watch", time=time)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[:4] == [
+        "[+00:00] polling failed (DescribeServices failed: ThrottlingException: Rate exceeded); retrying for up to 3m00s",
+        "[+00:10] AWS answers again",
+        "[+00:10] polling failed (DescribeServiceDeployments failed: ServerException: Service Unavailable); retrying "
+        "for up to 3m00s",
+        "[+00:20] AWS answers again"]
+    assert time.sleeps == [10.0, 10.0]
+
+
+def test_at_start_up_too_it_gives_up_after_three_minutes_of_failures() -> None:
+    time = FakeTime()
+    with stubbed_aws() as aws:
+        for _ in range(19):  # 10 s apart: the 19th failure comes 180 s after the first
+            aws.ecs_stub.add_client_error("describe_services", "ThrottlingException", "Rate exceeded", 400)
+        result = run(aws, "watch", time=time)
+
+    assert result.code == 3
+    assert result.stderr == ("ops: gave up after 3m00s of failed polls: DescribeServices failed: "
+                             "ThrottlingException: Rate exceeded\n")
+    assert time.now == 180

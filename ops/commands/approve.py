@@ -6,7 +6,7 @@ import argparse
 
 from ops import deployments as aws
 from ops import render
-from ops.commands.common import confirm, deployment_in_progress
+from ops.commands.common import confirm, deployment_in_progress, version_labels
 from ops.errors import CliError, ExitCode
 from ops.options import add_confirm
 from ops.runtime import Runtime
@@ -35,10 +35,9 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     arn = deployment["serviceDeploymentArn"]
     hook = aws.awaiting_pause(deployment)
     if hook is None:
-        raise CliError(f"nothing to {args.command}: deployment {render.short_id(arn)} is {deployment['status']} "
-                       f"at {deployment.get('lifecycleStage', '?')} and not paused for approval",
-                       ExitCode.NOTHING_DONE)
-    revisions = aws.describe_revisions(rt.clients.ecs, aws.revision_arns(deployment))
+        raise CliError(f"nothing to {args.command}: deployment {render.short_id(arn)} is {render.state(deployment)} "
+                       "and not paused for approval", ExitCode.NOTHING_DONE)
+    revisions = version_labels(rt, aws.revision_arns(deployment))
     question = (f"{args.command.capitalize()} deployment {render.short_id(arn)} "
                 f"({render.transition(deployment, revisions)}) paused at {deployment.get('lifecycleStage', '?')}?")
     confirm(rt, args, question + (" It continues to the next stage." if approve

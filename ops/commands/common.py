@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
 from ops import deployments as aws
 from ops import render
-from ops.deployments import Deployment
-from ops.errors import CliError, ExitCode, as_cli_error, is_transient
+from ops.deployments import Deployment, Revision
+from ops.errors import CliError, ExitCode, as_cli_error, is_access_denied, is_transient
 from ops.runtime import Runtime
+
+T = TypeVar("T")
 
 RIDE_OUT_SECONDS = 180
 """How long polls may keep failing with throttling, 5xx or timeouts before a following command gives up."""
 
 
-
-def deployment_in_progress(rt: Runtime, verb: str) -> Deployment:
+def deployment_in_progress(rt: Runtime, verb: str, ended_hint: str = "") -> Deployment:
     service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
     deployment = aws.current_deployment(rt.clients.ecs, service)
     if deployment is None:
@@ -26,12 +29,31 @@ def deployment_in_progress(rt: Runtime, verb: str) -> Deployment:
     if state not in aws.IN_PROGRESS:
         ended = deployment.get("finishedAt") or deployment.get("stoppedAt")
         raise CliError(f"nothing to {verb}: no deployment in progress (the last one, {short}, ended {state} at "
-                       f"{render.timestamp(ended)}); to run earlier code, deploy it under a new appVersion",
-                       ExitCode.NOTHING_DONE)
+                       f"{render.timestamp(ended)}){ended_hint}", ExitCode.NOTHING_DONE)
     return deployment
 
 
+def version_labels(rt: Runtime, arns: list[str]) -> dict[str, Revision]:
+    """The revisions, read only to label versions and task definitions: denied (or AWS not answering), they
+    show as "?" after one line saying so, rather than stopping a command that does not need them."""
+    try:
+        return aws.describe_revisions(rt.clients.ecs, arns)
+    except Exception as error:  # noqa: BLE001 - only denials and transient failures are passed over
+        if not (is_access_denied(error) or is_transient(error)):
+            raise
+        print(f"ops: {as_cli_error(error)}; versions show as ?", file=rt.stderr, flush=True)
+        return {}
+
+
+def announce_target(rt: Runtime) -> None:
+    """Before changing anything: the service it acts on, in full, wherever its name came from."""
+    config = rt.config
+    rt.out(f"Target: service {config.service} in cluster {config.cluster}, region "
+           f"{config.region or rt.clients.region_name()} ({config.origin})")
+
+
 def confirm(rt: Runtime, args: argparse.Namespace, question: str) -> None:
+    announce_target(rt)
     if args.yes:
         return
     rt.stdout.write(f"{question} [y/N] ")
@@ -45,8 +67,9 @@ def confirm(rt: Runtime, args: argparse.Namespace, question: str) -> None:
 
 
 class RideOut:
-    """Lets a polling loop (watch, logs --follow) carry on through transient AWS failures, saying so once,
-    until they have lasted RIDE_OUT_SECONDS; any other error ends it at once."""
+    """Lets a following command (watch, logs --follow, rollback after its request) carry on through transient
+    AWS failures, from its first call on, saying so once, until they have lasted RIDE_OUT_SECONDS; any other
+    error ends it at once."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -68,3 +91,16 @@ class RideOut:
         if self.failing_since is not None:
             self.rt.out(f"{stamp} AWS answers again")
             self.failing_since = None
+
+    def call(self, read: Callable[[], T], interval: float, stamp: Callable[[], str]) -> T:
+        """`read()`'s answer, asking again every `interval` seconds while it fails transiently (so a start-up
+        read is ridden out like a poll: `pulumi up && python -m ops watch` survives a blip)."""
+        while True:
+            try:
+                answer = read()
+            except Exception as error:  # noqa: BLE001 - failed() re-raises all but transient errors
+                self.failed(error, stamp())
+                self.rt.sleep(interval)
+                continue
+            self.succeeded(stamp())
+            return answer

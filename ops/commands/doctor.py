@@ -10,7 +10,7 @@ from typing import Any
 from ops import deployments as aws
 from ops import render
 from ops.errors import ExitCode
-from ops.options import add_output
+from ops.options import add_output, add_prod_rule
 from ops.runtime import Runtime
 from ops.tasks import service_tasks, target_health, task_ip
 
@@ -27,6 +27,7 @@ definition is still ACTIVE (ECS can roll back only to it). Exit 6 if any check f
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
              common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser("doctor", parents=[common], help=HELP, description=DESCRIPTION)
+    add_prod_rule(parser)
     add_output(parser)
     parser.set_defaults(handler=run)
 

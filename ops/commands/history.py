@@ -7,6 +7,7 @@ from typing import Any
 
 from ops import deployments as aws
 from ops import render
+from ops.commands.common import version_labels
 from ops.errors import ExitCode
 from ops.options import add_output, number
 from ops.runtime import Runtime
@@ -28,8 +29,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     briefs = aws.list_deployments(rt.clients.ecs, rt.config.cluster, rt.config.service)[:args.limit]
-    revisions = aws.describe_revisions(rt.clients.ecs, [b["targetServiceRevisionArn"] for b in briefs
-                                                        if b.get("targetServiceRevisionArn")]) if briefs else {}
+    revisions = version_labels(rt, [b["targetServiceRevisionArn"] for b in briefs
+                                    if b.get("targetServiceRevisionArn")]) if briefs else {}
     entries = [_entry(rt, brief, render.version(revisions, brief.get("targetServiceRevisionArn"))) for brief in briefs]
     if args.output == "json":
         rt.out_json({"service": rt.config.service, "cluster": rt.config.cluster, "deployments": entries})
@@ -41,7 +42,7 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
             took = "-" if entry["durationSeconds"] is None else render.duration(entry["durationSeconds"])
             rows.append([entry["id"], entry["status"], entry["version"], render.timestamp(entry["startedAt"]),
                          took + (" so far" if entry["running"] and entry["durationSeconds"] is not None else ""),
-                         "" if entry["status"] == aws.SUCCEEDED else entry["reason"]])
+                         "" if entry["status"] == aws.SUCCEEDED else entry["reason"] or ""])
         for line in render.table(rows):
             rt.out(line)
     return ExitCode.OK
@@ -58,4 +59,4 @@ def _entry(rt: Runtime, brief: dict[str, Any], version: str) -> dict[str, Any]:
         seconds = (rt.now() - started).total_seconds()
     return {"id": render.short_id(brief["serviceDeploymentArn"]), "arn": brief["serviceDeploymentArn"],
             "status": brief.get("status", "?"), "version": version, "startedAt": started, "finishedAt": ended,
-            "durationSeconds": seconds, "running": running, "reason": brief.get("statusReason", "")}
+            "durationSeconds": seconds, "running": running, "reason": brief.get("statusReason")}

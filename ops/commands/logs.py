@@ -52,11 +52,16 @@ class LogSource:
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
-    service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
-    source = _hook_source(rt, service) if args.hook else _app_source(rt, service, "source" if args.source else "target")
+    def find_source() -> LogSource:
+        service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
+        return _hook_source(rt, service) if args.hook else _app_source(rt, service,
+                                                                       "source" if args.source else "target")
+
+    ride_out = RideOut(rt)
+    source = ride_out.call(find_source, args.interval, lambda: render.timestamp(rt.now())) if args.follow \
+        else find_source()
     start_ms = int((rt.now() - timedelta(minutes=args.since)).timestamp() * 1000)
     seen: set[str] = set()
-    ride_out = RideOut(rt)
     while True:
         try:
             events = _events(rt, source, start_ms)

@@ -10,6 +10,7 @@ from typing import Any
 
 from ops import deployments as aws
 from ops import render
+from ops.commands.common import announce_target
 from ops.errors import CliError, ExitCode
 from ops.runtime import Runtime
 from stack_contract import REWIRE_VARIABLE
@@ -37,6 +38,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
+    announce_target(rt)
     service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
     _refuse_while_deploying(rt, service)
     color = _primary_color(rt, service)

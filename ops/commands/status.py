@@ -9,9 +9,10 @@ from typing import Any
 
 from ops import deployments as aws
 from ops import render
+from ops.commands.common import version_labels
 from ops.deployments import Deployment, Revision
 from ops.errors import CliError, ExitCode
-from ops.options import add_output
+from ops.options import add_output, add_prod_rule
 from ops.runtime import Runtime
 from ops.tasks import service_tasks, stop_reasons, target_health
 
@@ -30,8 +31,7 @@ the one in the service's load balancer configuration unless --prod-rule-arn says
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
              common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser("status", parents=[common], help=HELP, description=DESCRIPTION)
-    parser.add_argument("--prod-rule-arn", help="production listener rule ARN (env BG_PROD_RULE_ARN; default: the "
-                                                "service's advancedConfiguration.productionListenerRule)")
+    add_prod_rule(parser)
     add_output(parser)
     parser.set_defaults(handler=run)
 
@@ -50,7 +50,7 @@ def gather(rt: Runtime) -> dict[str, Any]:
     service = aws.describe_service(ecs, config.cluster, config.service)
     routing = aws.routing(service)
     deployment = aws.current_deployment(ecs, service)
-    revisions = aws.describe_revisions(ecs, aws.revision_arns(deployment)) if deployment else {}
+    revisions = version_labels(rt, aws.revision_arns(deployment)) if deployment else {}
     rule_arn = config.prod_rule_arn or routing.production_rule
     if not rule_arn:
         raise CliError("the service has no production listener rule in its load balancer configuration; "

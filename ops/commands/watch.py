@@ -10,7 +10,7 @@ from typing import Any
 from ops import deployments as aws
 from ops import render
 from ops.deployments import Deployment, Revision
-from ops.commands.common import RideOut
+from ops.commands.common import RideOut, version_labels
 from ops.errors import CliError, ExitCode
 from ops.options import add_follow
 from ops.runtime import Runtime
@@ -32,14 +32,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
-    service = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
+    began = rt.clock()
+    service = RideOut(rt).call(lambda: aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service),
+                               args.interval, lambda: render.elapsed(rt.clock() - began))
     if args.deployment:
         arn = aws.deployment_arn(args.deployment, service["serviceArn"])
     elif service.get("currentServiceDeployment"):
         arn = service["currentServiceDeployment"]
     else:
         raise CliError(f"service {rt.config.service!r} has no deployment to watch", ExitCode.NOTHING_DONE)
-    final = follow(rt, arn, args, "Watching")
+    final = follow(rt, arn, args, "Watching", began)
     return ExitCode.OK if final["status"] == aws.SUCCEEDED else ExitCode.DEPLOYMENT_FAILED
 
 
@@ -49,19 +51,22 @@ class _Printed:
 
     state: tuple[str, str] | None = None
     progress: str = ""
+    reason: str = ""
     hooks: dict[str, str] = field(default_factory=dict)
 
 
-def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deployment:
-    """Print the deployment's changes until it ends and return it; CliError(TIMED_OUT) if --timeout passes."""
-    deployment = aws.describe_deployment(rt.clients.ecs, arn)
-    revisions = aws.describe_revisions(rt.clients.ecs, aws.revision_arns(deployment))
+def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str, began: float | None = None) -> Deployment:
+    """Print the deployment's changes until it ends and return it; CliError(TIMED_OUT) if --timeout passes.
+    Times are counted from `began` (default: now)."""
+    start = rt.clock() if began is None else began
+    ride_out = RideOut(rt)
+    deployment = ride_out.call(lambda: aws.describe_deployment(rt.clients.ecs, arn), args.interval,
+                               lambda: render.elapsed(rt.clock() - start))
+    revisions = version_labels(rt, aws.revision_arns(deployment))
     rt.out(f"{verb} deployment {render.short_id(arn)} of {rt.config.service}: "
            f"{render.transition(deployment, revisions)}  (Ctrl-C stops watching, not the deployment)")
     timeout = rt.rollout_timeout_seconds() if args.timeout is None else args.timeout
-    start = rt.clock()
     printed = _Printed()
-    ride_out = RideOut(rt)
     while True:
         stamp = render.elapsed(rt.clock() - start)
         if ride_out.failing_since is None:
@@ -86,9 +91,11 @@ def _print_changes(rt: Runtime, deployment: Deployment, revisions: Mapping[str, 
     state = (deployment["status"], deployment.get("lifecycleStage", ""))
     if state != printed.state:
         rt.out(f"{stamp} {state[0]:<20} {state[1]}".rstrip())
-        if state[0] in aws.ROLLING_BACK and deployment.get("statusReason"):
-            rt.out(f"{stamp} reason: {deployment['statusReason']}")
         printed.state = state
+    reason = deployment.get("statusReason", "")
+    if deployment["status"] in aws.ROLLING_BACK and reason and reason != printed.reason:
+        rt.out(f"{stamp} reason: {reason}")
+        printed.reason = reason
     for hook in deployment.get("lifecycleHookDetails", []):
         hook_id, hook_status = hook.get("hookId", "?"), hook.get("status", "?")
         if printed.hooks.get(hook_id) != hook_status:
