@@ -17,6 +17,7 @@ from ops.config import Config, OutputsLoader, StackOutputs, find_tagged_service,
     pulumi_stack_outputs, resolve
 from ops.errors import CliError, ExitCode, as_cli_error, exit_code_help
 from ops.options import Parser, common_options
+from ops.parallel import Starter, on_threads
 from ops.runtime import Runtime
 
 DESCRIPTION = "Watch, inspect, roll back and approve the ECS blue/green deployments of this stack."
@@ -65,9 +66,10 @@ def main(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = _utc_now,
+    start: Starter = on_threads,
 ) -> int:
     """Run one command; return its exit code. Clients (by AWS service name), streams, the pulumi CLI and time
-    sources are injectable for tests."""
+    sources, and how independent reads start (ops.parallel), are injectable for tests."""
     err = stderr or sys.stderr
     config: Config | None = None
     rt: Runtime | None = None
@@ -85,7 +87,7 @@ def main(
 
         config = resolve(vars(args), os.environ if environ is None else environ, outputs, find_by_tags)
         rt = Runtime(config=config, clients=clients_for(config.region), stdin=stdin or sys.stdin,
-                     stdout=stdout or sys.stdout, stderr=err, sleep=sleep, clock=clock, now=now)
+                     stdout=stdout or sys.stdout, stderr=err, sleep=sleep, clock=clock, now=now, start=start)
         return args.handler(rt, args)
     except SystemExit as exit_:  # argparse printed --help
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK

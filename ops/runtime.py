@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from ops.clients import Clients
 from ops.config import Config
 from ops.options import DEFAULT_ROLLOUT_TIMEOUT_MINUTES
+from ops.parallel import Starter, on_threads
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Runtime:
     sleep: Callable[[float], None]
     clock: Callable[[], float]
     now: Callable[[], datetime]
+    start: Starter = on_threads
+    """Starts an AWS read that need not wait for the others (see ops.parallel)."""
 
     def out(self, line: str = "") -> None:
         print(line, file=self.stdout, flush=True)
