@@ -15,7 +15,8 @@ from ops.clients import Client, Clients
 from ops.commands import COMMANDS
 from ops.config import Config, OutputsLoader, StackOutputs, find_tagged_service, pulumi_stack_name, \
     pulumi_stack_outputs, resolve
-from ops.errors import CliError, ExitCode, as_cli_error, exit_code_help
+from ops.deadline import Deadline, deadline_seconds
+from ops.errors import CliError, DeadlinePassed, ExitCode, as_cli_error, exit_code_help
 from ops.options import Parser, common_options
 from ops.parallel import Starter, on_threads
 from ops.runtime import Runtime
@@ -73,8 +74,11 @@ def main(
     err = stderr or sys.stderr
     config: Config | None = None
     rt: Runtime | None = None
+    deadline = Deadline(None)
     try:
         args = build_parser().parse_args(argv)
+        deadline = Deadline(deadline_seconds(args))
+        deadline.start()
         clients_for = cache(lambda region: Clients(region, clients))
         outputs = StackOutputs(args.stack, load_outputs)
 
@@ -87,13 +91,17 @@ def main(
 
         config = resolve(vars(args), os.environ if environ is None else environ, outputs, find_by_tags)
         rt = Runtime(config=config, clients=clients_for(config.region), stdin=stdin or sys.stdin,
-                     stdout=stdout or sys.stdout, stderr=err, sleep=sleep, clock=clock, now=now, start=start)
+                     stdout=stdout or sys.stdout, stderr=err, sleep=sleep, clock=clock, now=now, start=start,
+                     deadline=deadline)
         return args.handler(rt, args)
     except SystemExit as exit_:  # argparse printed --help
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK
-    except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure ends as one line, never a traceback
+    except (Exception, KeyboardInterrupt, DeadlinePassed) as error:  # noqa: BLE001 - every failure ends as one line
+        deadline.stop()  # no second interruption while the line is printed
         failure: CliError = as_cli_error(error, cluster=config.cluster if config else "?",
                                          service=config.service if config else "?",
                                          region=(rt.clients.region_if_known() if rt else None) or "?")
         print(("\n" if failure.code == ExitCode.INTERRUPTED else "") + f"ops: {failure}", file=err)
         return failure.code
+    finally:
+        deadline.stop()

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     NOTHING_DONE = 4, "nothing done: no deployment in progress, none paused for approval, or the prompt was declined"
     TIMED_OUT = 5, "watch/rollback: --timeout passed while the deployment was still running (it carries on)"
     CHECK_FAILED = 6, "doctor: a check failed; try: the new revision did not answer 2xx, or not at all"
+    DEADLINE = 7, "--deadline passed before the command finished (what it already asked AWS to do carries on)"
     UNEXPECTED = 70, "an unexpected error inside ops (a bug: report the one-line message)"
     INTERRUPTED = 130, "interrupted with Ctrl-C (any deployment in progress carries on)"
 
@@ -42,6 +43,15 @@ class CliError(Exception):
     def __init__(self, message: str, code: ExitCode) -> None:
         super().__init__(message)
         self.code = code
+
+
+class DeadlinePassed(BaseException):
+    """Raised by the --deadline timer wherever the command waits; a BaseException, so that botocore's and
+    the commands' `except Exception` (retries, riding out failures) let it through."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
@@ -75,6 +85,9 @@ def as_cli_error(error: BaseException, *, cluster: str = "?", service: str = "?"
     """Every exception a command can end with, as the one line and exit code the operator sees."""
     if isinstance(error, CliError):
         return error
+    if isinstance(error, DeadlinePassed):
+        return CliError(f"gave up after {error.seconds:g} s (--deadline): AWS or pulumi answered too slowly; "
+                        "anything already requested carries on", ExitCode.DEADLINE)
     if isinstance(error, KeyboardInterrupt):
         return CliError("interrupted; any deployment in progress carries on", ExitCode.INTERRUPTED)
     if isinstance(error, NoCredentialsError):

@@ -12,6 +12,10 @@ DEFAULT_ROLLOUT_TIMEOUT_MINUTES = 120
 """watch/rollback --timeout when the stack has no rolloutTimeoutMinutes output (older stacks, no pulumi CLI)."""
 
 
+DEFAULT_DEADLINE_SECONDS = 60
+"""--deadline of a command that does not follow anything: a dead endpoint fails a call in about 20 s."""
+
+
 class Parser(argparse.ArgumentParser):
     """Bad input is one line naming the flag, the value and what is allowed; never a usage dump."""
 
@@ -42,6 +46,10 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--service", help="ECS service name (env BG_SERVICE, output serviceName)")
     common.add_argument("--region", help="AWS region (env AWS_REGION, output region)")
     common.add_argument("--stack", help="Pulumi stack whose outputs and tags to use (default: the selected stack)")
+    common.add_argument("--deadline", type=number(float, 1, 7 * 24 * 3600, " seconds", zero_means="none"),
+                        metavar="SECONDS", help=f"give up after this long in all, exit 7; 0 = none (default: "
+                        f"{DEFAULT_DEADLINE_SECONDS} s; none for watch, rollback and logs --follow, which their "
+                        "--timeout or Ctrl-C end)")
     return common
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
 from ops.clients import Clients
 from ops.config import Config
+from ops.deadline import Deadline
 from ops.options import DEFAULT_ROLLOUT_TIMEOUT_MINUTES
 from ops.parallel import Starter, on_threads
 
@@ -26,6 +27,7 @@ class Runtime:
     now: Callable[[], datetime]
     start: Starter = on_threads
     """Starts an AWS read that need not wait for the others (see ops.parallel)."""
+    deadline: Deadline = field(default_factory=lambda: Deadline(None))
 
     def out(self, line: str = "") -> None:
         print(line, file=self.stdout, flush=True)

@@ -36,7 +36,8 @@ def confirm(rt: Runtime, args: argparse.Namespace, question: str) -> None:
         return
     rt.stdout.write(f"{question} [y/N] ")
     rt.stdout.flush()
-    answer = rt.stdin.readline()
+    with rt.deadline.paused():
+        answer = rt.stdin.readline()
     if not answer:
         rt.out()
         raise CliError("no answer on stdin; pass --yes to confirm without a prompt", ExitCode.NOTHING_DONE)

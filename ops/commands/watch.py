@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     parser = commands.add_parser("watch", parents=[common], help=HELP, description=DESCRIPTION)
     parser.add_argument("deployment", nargs="?", help="deployment ARN or ID from `history` (default: current)")
     add_follow(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, follows=lambda args: True)
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
