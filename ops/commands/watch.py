@@ -58,7 +58,7 @@ def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deploy
     revisions = aws.describe_revisions(rt.clients.ecs, aws.revision_arns(deployment))
     rt.out(f"{verb} deployment {render.short_id(arn)} of {rt.config.service}: "
            f"{render.transition(deployment, revisions)}  (Ctrl-C stops watching, not the deployment)")
-    timeout = rt.rollout_timeout_seconds() if args.timeout is None else args.timeout
+    timeout = args.timeout if args.timeout is not None else _announced_rollout_timeout(rt)
     start = rt.clock()
     printed = _Printed()
     ride_out = RideOut(rt)
@@ -79,6 +79,12 @@ def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deploy
             ride_out.failed(error, render.elapsed(rt.clock() - start))
             continue
         ride_out.succeeded(render.elapsed(rt.clock() - start))
+
+
+def _announced_rollout_timeout(rt: Runtime) -> float:
+    seconds, source = rt.rollout_timeout()
+    rt.out(f"Gives up after {render.duration(seconds)}, {source}; --timeout changes it")
+    return seconds
 
 
 def _print_changes(rt: Runtime, deployment: Deployment, revisions: Mapping[str, Revision], printed: _Printed,
