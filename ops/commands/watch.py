@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ops import deployments as aws
+from ops import live
 from ops import render
 from ops.deployments import Deployment, Revision
 from ops.commands.common import RideOut
@@ -52,6 +53,7 @@ class _Printed:
     hooks: dict[str, str] = field(default_factory=dict)
 
 
+@live.shown_on_a_terminal
 def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deployment:
     """Print the deployment's changes until it ends and return it; CliError(TIMED_OUT) if --timeout passes."""
     deployment = aws.describe_deployment(rt.clients.ecs, arn)
@@ -66,6 +68,7 @@ def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str) -> Deploy
         stamp = render.elapsed(rt.clock() - start)
         if ride_out.failing_since is None:
             _print_changes(rt, deployment, revisions, printed, stamp)
+            live.show(deployment, revisions, started=start, timeout=timeout)
             if deployment["status"] == aws.SUCCEEDED or deployment["status"] in aws.FAILED:
                 _print_outcome(rt, deployment, revisions, stamp)
                 return deployment
