@@ -30,7 +30,7 @@ BAR = "━"  # rich's bar character
 
 
 def rollout() -> ScriptedJsonApi:
-    """Test traffic on the new revision (one of its two tasks up), its smoke test running, for about two polls;
+    """Test traffic on the new revision (one of its two tasks up), its smoke test running, for two polls;
     then done."""
     testing = deployment("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", hooks=[lambda_hook("IN_PROGRESS")],
                          target=revision_summary(NEW_REVISION, 1, pending=1, prod=0.0, test=100.0),
@@ -39,7 +39,7 @@ def rollout() -> ScriptedJsonApi:
                       source=revision_summary(OLD_REVISION, 0, requested=0, prod=0.0, test=0.0))
     return ScriptedJsonApi({
         "DescribeServices": [json_answer(service())],
-        "DescribeServiceDeployments": [json_answer(testing)] * 3 + [json_answer(done)],
+        "DescribeServiceDeployments": [json_answer(testing)] * 2 + [json_answer(done)],
         "DescribeServiceRevisions": [json_answer(revisions((OLD_REVISION, 7, None), (NEW_REVISION, 8, None)))],
         "DescribeTaskDefinition": [json_answer(task_definition(7, "v1")), json_answer(task_definition(8, "v2"))],
     })
