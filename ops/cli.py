@@ -16,8 +16,10 @@ from ops.clients import Client, Clients
 from ops.commands import COMMANDS
 from ops.config import Config, OutputsLoader, StackOutputs, find_tagged_service, pulumi_stack_name, \
     pulumi_stack_outputs, resolve, untargeted
-from ops.errors import CliError, ExitCode, as_cli_error, exit_code_help
+from ops.deadline import Deadline, deadline_seconds
+from ops.errors import CliError, DeadlinePassed, ExitCode, as_cli_error, exit_code_help
 from ops.options import OUTPUT_COMMANDS, Parser, add_common, add_output, common_options
+from ops.parallel import Starter, on_threads
 from ops.runtime import Runtime
 
 DESCRIPTION = "Watch, inspect, roll back and approve the ECS blue/green deployments of this stack."
@@ -81,19 +83,23 @@ def main(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = _utc_now,
+    start: Starter = on_threads,
 ) -> int:
     """Run one command; return its exit code. Clients (by AWS service name), streams, the pulumi CLI and time
-    sources are injectable for tests."""
+    sources, and how independent reads start (ops.parallel), are injectable for tests."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     environ = os.environ if environ is None else environ
     args: argparse.Namespace | None = None
     config: Config | None = None
     rt: Runtime | None = None
+    deadline = Deadline(None)
     try:
         args = build_parser().parse_args(argv)
         if args.output == "json" and args.command not in OUTPUT_COMMANDS:
             raise CliError(f"python -m ops {args.command}: --output json: only {', '.join(OUTPUT_COMMANDS)} print "
                            "JSON", ExitCode.CONFIG)
+        deadline = Deadline(deadline_seconds(args))
+        deadline.start()
         clients_for = cache(lambda region: Clients(region, clients))
         outputs = StackOutputs(args.stack, load_outputs)
 
@@ -107,11 +113,12 @@ def main(
         config = resolve(vars(args), environ, outputs, find_by_tags) if args.needs_target \
             else untargeted(vars(args), environ, outputs)
         rt = Runtime(config=config, clients=clients_for(config.region), stdin=stdin or sys.stdin,
-                     stdout=out, stderr=err, sleep=sleep, clock=clock, now=now)
+                     stdout=out, stderr=err, sleep=sleep, clock=clock, now=now, start=start, deadline=deadline)
         return args.handler(rt, args)
     except SystemExit as exit_:  # argparse printed --help
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK
-    except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure ends as one line, never a traceback
+    except (Exception, KeyboardInterrupt, DeadlinePassed) as error:  # noqa: BLE001 - every failure ends as one line
+        deadline.stop()  # no second interruption while the line is printed
         failure: CliError = as_cli_error(error, cluster=config.cluster if config else "?",
                                          service=config.service if config else "?",
                                          region=(rt.clients.region_if_known() if rt else None) or "?")
@@ -122,6 +129,8 @@ def main(
         if _wants_json(args, argv):
             print(json.dumps({"error": str(failure), "exitCode": int(failure.code)}), file=out)
         return failure.code
+    finally:
+        deadline.stop()
 
 
 def _wants_json(args: argparse.Namespace | None, argv: Sequence[str] | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -49,13 +50,15 @@ class Clients:
         self._region = region  # None: boto3's own region chain (profile, AWS_DEFAULT_REGION)
         self._clients: dict[str, Client] = dict(injected or {})
         self._session: Session | None = None
+        self._making = threading.Lock()  # reads run on threads, and a boto3 session is not thread-safe
 
     def get(self, service_name: str) -> Client:
-        if service_name not in self._clients:
-            if self._session is None:
-                self._session = new_session(self._region)
-            self._clients[service_name] = self._session.client(service_name, config=client_config())
-        return self._clients[service_name]
+        with self._making:
+            if service_name not in self._clients:
+                if self._session is None:
+                    self._session = new_session(self._region)
+                self._clients[service_name] = self._session.client(service_name, config=client_config())
+            return self._clients[service_name]
 
     @property
     def ecs(self) -> Client:

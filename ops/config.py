@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,8 @@ from typing import Any
 from ops.errors import CliError, ExitCode, one_line
 from stack_contract import PROJECT_NAME
 
-PULUMI_TIMEOUT_SECONDS = 60
+PULUMI_TIMEOUT_SECONDS = 30
+"""Half the default --deadline, so a slow pulumi is reported as such, with time left to say so."""
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,14 @@ ServiceFinder = Callable[[str | None], tuple[str, str]]
 
 
 def run_pulumi(*arguments: str) -> str:
-    """Run the pulumi CLI in the current directory and return its stdout; CliError if it fails."""
+    """Run the pulumi CLI in the current directory and return its stdout; CliError if it fails. It can take
+    seconds (it may ask the Pulumi Cloud backend), so a line on stderr says what the CLI waits for."""
     exe = shutil.which("pulumi")
     if exe is None:
         raise CliError("the pulumi CLI is not on PATH", ExitCode.CONFIG)
     shown = f"`pulumi {' '.join(arguments[:2])}`"
+    print(f"ops: waiting for `pulumi {' '.join(arguments)}` (up to {PULUMI_TIMEOUT_SECONDS} s)", file=sys.stderr,
+          flush=True)
     try:
         done = subprocess.run([exe, *arguments], capture_output=True, text=True, timeout=PULUMI_TIMEOUT_SECONDS,
                               check=False)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ops.clients import Client
 from ops.errors import CliError, ExitCode
+from ops.parallel import Starter, in_turn
 
 Deployment = dict[str, Any]
 
@@ -98,25 +101,30 @@ def revision_arns(deployment: Deployment) -> list[str]:
     return [s["arn"] for s in summaries if s.get("arn")]
 
 
-def describe_revisions(ecs: Client, arns: list[str]) -> dict[str, Revision]:
-    """Revision ARN -> Revision. Revisions ECS cannot describe (older than Oct 2024) are left out."""
+def describe_revisions(ecs: Client, arns: list[str], start: Starter = in_turn) -> dict[str, Revision]:
+    """Revision ARN -> Revision. Revisions ECS cannot describe (older than Oct 2024) are left out. `start`
+    may describe their task definitions at the same time."""
     unique = list(dict.fromkeys(arns))
-    definitions: dict[str, TaskDefinition] = {}
-    revisions: dict[str, Revision] = {}
-    for start in range(0, len(unique), DESCRIBE_BATCH):
-        response = ecs.describe_service_revisions(serviceRevisionArns=unique[start:start + DESCRIBE_BATCH])
+    found: list[dict[str, Any]] = []
+    reads: dict[str, Future[TaskDefinition]] = {}
+    for begin in range(0, len(unique), DESCRIBE_BATCH):
+        response = ecs.describe_service_revisions(serviceRevisionArns=unique[begin:begin + DESCRIBE_BATCH])
         for revision in response.get("serviceRevisions", []):
-            task_definition = revision["taskDefinition"]
-            if task_definition not in definitions:
-                definitions[task_definition] = describe_task_definition(ecs, task_definition)
-            balancers = revision.get("resolvedConfiguration", {}).get("loadBalancers", [])
-            revisions[revision["serviceRevisionArn"]] = Revision(
-                arn=revision["serviceRevisionArn"],
-                task_definition=task_definition.rsplit("/", 1)[-1],
-                task_definition_arn=task_definition,
-                definition=definitions[task_definition],
-                target_groups=tuple(lb["targetGroupArn"] for lb in balancers if lb.get("targetGroupArn")),
-            )
+            found.append(revision)
+            if (arn := revision["taskDefinition"]) not in reads:
+                reads[arn] = start(partial(describe_task_definition, ecs, arn))
+    definitions = {arn: read.result() for arn, read in reads.items()}
+    revisions: dict[str, Revision] = {}
+    for revision in found:
+        task_definition = revision["taskDefinition"]
+        balancers = revision.get("resolvedConfiguration", {}).get("loadBalancers", [])
+        revisions[revision["serviceRevisionArn"]] = Revision(
+            arn=revision["serviceRevisionArn"],
+            task_definition=task_definition.rsplit("/", 1)[-1],
+            task_definition_arn=task_definition,
+            definition=definitions[task_definition],
+            target_groups=tuple(lb["targetGroupArn"] for lb in balancers if lb.get("targetGroupArn")),
+        )
     return revisions
 
 

@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     TIMED_OUT = 5, ("watch/rollback: stopped following a running deployment (it carries on): --timeout passed, "
                     "or AWS failed after the rollback was requested")
     CHECK_FAILED = 6, "doctor: a check failed; try: the new revision did not answer 2xx, or not at all"
+    DEADLINE = 7, "--deadline passed before the command finished (what it already asked AWS to do carries on)"
     UNEXPECTED = 70, "an unexpected error inside ops (a bug: report the one-line message)"
     INTERRUPTED = 130, "interrupted with Ctrl-C (any deployment in progress carries on)"
     BROKEN_PIPE = 141, "the reader of the output went away (`| head`); exits quietly, as a tool SIGPIPE ends would"
@@ -44,6 +45,15 @@ class CliError(Exception):
     def __init__(self, message: str, code: ExitCode) -> None:
         super().__init__(message)
         self.code = code
+
+
+class DeadlinePassed(BaseException):
+    """Raised by the --deadline timer wherever the command waits; a BaseException, so that botocore's and
+    the commands' `except Exception` (retries, riding out failures) let it through."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
@@ -86,6 +96,9 @@ def as_cli_error(error: BaseException, *, cluster: str = "?", service: str = "?"
         return error
     if isinstance(error, BrokenPipeError):  # the reader went away (`| head -2`): nothing to tell anyone
         return CliError("", ExitCode.BROKEN_PIPE)
+    if isinstance(error, DeadlinePassed):
+        return CliError(f"gave up after {error.seconds:g} s (--deadline): AWS or pulumi answered too slowly; "
+                        "anything already requested carries on", ExitCode.DEADLINE)
     if isinstance(error, KeyboardInterrupt):
         return CliError("interrupted; any deployment in progress carries on", ExitCode.INTERRUPTED)
     if isinstance(error, NoCredentialsError):

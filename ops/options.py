@@ -12,6 +12,10 @@ DEFAULT_ROLLOUT_TIMEOUT_MINUTES = 120
 """watch/rollback --timeout when the stack has no rolloutTimeoutMinutes output (older stacks, no pulumi CLI)."""
 
 
+DEFAULT_DEADLINE_SECONDS = 60
+"""--deadline of a command that does not follow anything: a dead endpoint fails a call in about 20 s."""
+
+
 class Parser(argparse.ArgumentParser):
     """Bad input is one line naming the flag, the value and what is allowed; never a usage dump."""
 
@@ -47,6 +51,10 @@ def add_common(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
     parser.add_argument("--stack", default=unset,
                         help="Pulumi stack whose outputs (or tags) name the target; they win over BG_CLUSTER, "
                              "BG_SERVICE and AWS_REGION (default: the selected stack)")
+    parser.add_argument("--deadline", default=unset, metavar="SECONDS",
+                        type=number(float, 1, 7 * 24 * 3600, " seconds", zero_means="none"),
+                        help=f"give up after this long in all, exit 7; 0 = none (default: {DEFAULT_DEADLINE_SECONDS} s; "
+                             "none for watch, rollback, logs --follow and rewire, which follow a rollout)")
 
 
 def common_options() -> argparse.ArgumentParser:

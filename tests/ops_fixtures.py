@@ -19,6 +19,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ops.cli import main
+from ops.parallel import in_turn
 
 REGION = "ap-northeast-1"
 ACCOUNT = "123456789012"
@@ -273,7 +274,7 @@ def run(aws: Aws, *argv: str, stdin: str = "", time: FakeTime | None = None,
         list(argv), clients=aws.clients, stdin=io.StringIO(stdin), stdout=out, stderr=err,
         environ=env or {}, load_outputs=lambda _stack, show_secrets: shown if show_secrets else plain,
         stack_name=lambda: "dev",
-        sleep=fake.sleep, clock=fake.clock, now=lambda: now)
+        sleep=fake.sleep, clock=fake.clock, now=lambda: now, start=in_turn)  # Stubber answers in queued order
     aws.stderr = err.getvalue()
     return Result(code, out.getvalue(), err.getvalue())
 

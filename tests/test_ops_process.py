@@ -108,6 +108,6 @@ def test_configuration_comes_from_the_pulumi_stack_when_run_from_the_project(
 
     # Every value was found (else exit 2); the region came from the stack too (else "no AWS region"),
     # so the CLI got as far as needing credentials.
-    assert (done.returncode, done.stderr.split(":")[1]) == (3, " no AWS credentials found")
+    assert (done.returncode, done.stderr.splitlines()[-1].split(":")[1]) == (3, " no AWS credentials found")
     assert (tmp_path / "args").read_text() == "stack output --json --stack dev\n"
 

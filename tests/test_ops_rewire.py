@@ -135,3 +135,13 @@ def test_a_failed_pulumi_up_after_clearing_says_the_hooks_may_be_gone(fake_pulum
     assert result.code == 1
     assert result.stderr == ("ops: pulumi up failed (exit code 1); the wiring was not sent; the service may have no "
                              "lifecycle hooks until a `pulumi up` succeeds\n")
+
+
+def test_rewire_has_no_deadline_unless_given_one() -> None:
+    # Its `pulumi up` waits through the rollout it starts (tens of minutes); a 60 s deadline would kill it
+    # mid-update.
+    from ops.cli import build_parser
+    from ops.deadline import deadline_seconds
+
+    assert deadline_seconds(build_parser().parse_args(["rewire"])) is None
+    assert deadline_seconds(build_parser().parse_args(["rewire", "--deadline", "7200"])) == 7200

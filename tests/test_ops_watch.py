@@ -192,9 +192,9 @@ def test_rides_out_throttling_5xx_and_timeouts_saying_so_once() -> None:
 
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[3] == ('[+00:10] polling failed (AWS call failed: Read timeout on endpoint URL: '
+    assert lines[4] == ('[+00:10] polling failed (AWS call failed: Read timeout on endpoint URL: '
                         '"https://ecs.ap-northeast-1.amazonaws.com/"); retrying for up to 3m00s')
-    assert lines[4:] == ["[+01:20] AWS answers again", "[+01:20] SUCCESSFUL           CLEAN_UP",
+    assert lines[5:] == ["[+01:20] AWS answers again", "[+01:20] SUCCESSFUL           CLEAN_UP",
                          "[+01:20] deployment SUCCESSFUL: v2 serves production traffic"]
 
 

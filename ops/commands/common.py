@@ -10,6 +10,7 @@ from ops import deployments as aws
 from ops import render
 from ops.deployments import Deployment, Revision
 from ops.errors import CliError, ExitCode, as_cli_error, is_access_denied, is_transient
+from ops.parallel import Starter, in_turn
 from ops.runtime import Runtime
 
 T = TypeVar("T")
@@ -33,11 +34,12 @@ def deployment_in_progress(rt: Runtime, verb: str, ended_hint: str = "") -> Depl
     return deployment
 
 
-def version_labels(rt: Runtime, arns: list[str]) -> dict[str, Revision]:
+def version_labels(rt: Runtime, arns: list[str], start: Starter = in_turn) -> dict[str, Revision]:
     """The revisions, read only to label versions and task definitions: denied (or AWS not answering), they
-    show as "?" after one line saying so, rather than stopping a command that does not need them."""
+    show as "?" after one line saying so, rather than stopping a command that does not need them. `start`
+    may describe their task definitions at the same time."""
     try:
-        return aws.describe_revisions(rt.clients.ecs, arns)
+        return aws.describe_revisions(rt.clients.ecs, arns, start)
     except Exception as error:  # noqa: BLE001 - only denials and transient failures are passed over
         if not (is_access_denied(error) or is_transient(error)):
             raise
@@ -58,7 +60,8 @@ def confirm(rt: Runtime, args: argparse.Namespace, question: str) -> None:
         return
     rt.stdout.write(f"{question} [y/N] ")
     rt.stdout.flush()
-    answer = rt.stdin.readline()
+    with rt.deadline.paused():
+        answer = rt.stdin.readline()
     if not answer:
         rt.out()
         raise CliError("no answer on stdin; pass --yes to confirm without a prompt", ExitCode.NOTHING_DONE)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from ops import deployments as aws
@@ -46,26 +48,30 @@ def passes(name: str, ok: bool, detail: str) -> Check:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the checks look at, read once."""
+    """What the checks look at, read once; each check waits only for the reads it needs."""
 
     service: dict[str, Any]
     routing: aws.Routing
-    deployment: aws.Deployment | None
-    revisions: dict[str, aws.Revision]
-    live: list[str]
-    """Target groups the production rule sends traffic to (weight > 0)."""
+    current: Future[tuple[aws.Deployment | None, dict[str, aws.Revision]]]
+    weights: Future[list[tuple[str, int]]]
+
+    @property
+    def deployment(self) -> aws.Deployment | None:
+        return self.current.result()[0]
+
+    @property
+    def revisions(self) -> dict[str, aws.Revision]:
+        return self.current.result()[1]
+
+    @property
+    def live(self) -> list[str]:
+        """Target groups the production rule sends traffic to (weight > 0)."""
+        return [arn for arn, weight in self.weights.result() if weight > 0]
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
-    ecs = rt.clients.ecs
-    service = aws.describe_service(ecs, rt.config.cluster, rt.config.service)
-    routing = aws.routing(service)
-    deployment = aws.current_deployment(ecs, service)
-    revisions = aws.describe_revisions(ecs, aws.revision_arns(deployment)) if deployment else {}
-    rule = rt.config.prod_rule_arn or routing.production_rule
-    weights = aws.rule_weights(rt.clients.elbv2, rule) if rule else []
-    facts = Facts(service, routing, deployment, revisions, [arn for arn, weight in weights if weight > 0])
-    checks = [check(rt, facts) for check in CHECKS]
+    facts = read_facts(rt)
+    checks = [running.result() for running in [rt.start(partial(check, rt, facts)) for check in CHECKS]]
     if args.output == "json":
         rt.out_json({"service": rt.config.service, "cluster": rt.config.cluster,
                      "passed": all(c.result != "FAIL" for c in checks), "checks": [asdict(c) for c in checks]})
@@ -73,6 +79,21 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
         for line in render.table([[c.result, c.name, c.detail] for c in checks]):
             rt.out(line)
     return ExitCode.CHECK_FAILED if any(c.result == "FAIL" for c in checks) else ExitCode.OK
+
+
+def read_facts(rt: Runtime) -> Facts:
+    """Reads the service, then starts the reads that need only it."""
+    ecs = rt.clients.ecs
+    service = aws.describe_service(ecs, rt.config.cluster, rt.config.service)
+    routing = aws.routing(service)
+
+    def current() -> tuple[aws.Deployment | None, dict[str, aws.Revision]]:
+        deployment = aws.current_deployment(ecs, service)
+        return deployment, aws.describe_revisions(ecs, aws.revision_arns(deployment), rt.start) if deployment else {}
+
+    rule = rt.config.prod_rule_arn or routing.production_rule
+    weights = rt.start(lambda: aws.rule_weights(rt.clients.elbv2, rule) if rule else [])
+    return Facts(service, routing, rt.start(current), weights)
 
 
 def check_last_deployment(rt: Runtime, facts: Facts) -> Check:
@@ -95,8 +116,9 @@ def check_live_group(rt: Runtime, facts: Facts) -> Check:
         return passes(name, False, f"the production rule sends traffic to {len(facts.live)} target groups, not 1")
     live, colors = facts.live[0], rt.config.target_group_colors
     current = facts.service.get("taskDefinition", "")
-    healthy = set(target_health(rt.clients.elbv2, live).states.get("healthy", []))
+    health = rt.start(partial(target_health, rt.clients.elbv2, live))
     running = service_tasks(rt.clients.ecs, rt.config.cluster, rt.config.service, "RUNNING")
+    healthy = set(health.result().states.get("healthy", []))
     current_ips = {task_ip(task) for task in running if task.get("taskDefinitionArn") == current}
     serving = healthy & current_ips
     detail = (f"{render.target_group(live, colors)}: {len(healthy)} healthy target(s), {len(serving)} of them "

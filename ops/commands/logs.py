@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     parser.add_argument("--follow", action="store_true", help="keep printing new lines until Ctrl-C")
     parser.add_argument("--interval", type=number(float, 1, 300, " seconds"), default=5.0, metavar="SECONDS",
                         help="with --follow, seconds between reads, 1 to 300 (default: 5)")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, follows=lambda args: args.follow)
 
 
 @dataclass(frozen=True)

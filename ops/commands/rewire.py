@@ -34,7 +34,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     parser = commands.add_parser("rewire", parents=[common], help=HELP, description=DESCRIPTION)
     parser.add_argument("pulumi_args", nargs=argparse.REMAINDER, metavar="-- PULUMI_UP_ARGS",
                         help="passed to `pulumi up`, e.g. -- --yes")
-    parser.set_defaults(handler=run)
+    # No --deadline by default: its `pulumi up` follows the rollout it starts, for as long as the stack says.
+    parser.set_defaults(handler=run, follows=lambda args: True)
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:

@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_confirm(parser)
     parser.add_argument("--no-wait", action="store_true", help="return once the rollback is requested")
     add_follow(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, follows=lambda args: not args.no_wait)
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:

@@ -46,28 +46,41 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
 
 
 def gather(rt: Runtime) -> dict[str, Any]:
+    """Every read after DescribeServices needs only the service, so they all run at once (and the ELBv2
+    client is made on a read's thread, beside the first ECS call)."""
     config, ecs = rt.config, rt.clients.ecs
+    elbv2 = rt.start(lambda: rt.clients.elbv2)
     service = aws.describe_service(ecs, config.cluster, config.service)
     routing = aws.routing(service)
-    deployment = aws.current_deployment(ecs, service)
-    revisions = version_labels(rt, aws.revision_arns(deployment)) if deployment else {}
     rule_arn = config.prod_rule_arn or routing.production_rule
     if not rule_arn:
         raise CliError("the service has no production listener rule in its load balancer configuration; "
                        "pass --prod-rule-arn", ExitCode.CONFIG)
+    current = rt.start(lambda: _current_deployment(rt, service))
+    weights = rt.start(lambda: aws.rule_weights(elbv2.result(), rule_arn))
     groups = [(role, arn) for role, arn in (("primary", routing.primary), ("alternate", routing.alternate)) if arn]
+    healths = [(role, arn, rt.start(lambda arn=arn: target_health(elbv2.result(), arn))) for role, arn in groups]
+    stopped = rt.start(lambda: service_tasks(ecs, config.cluster, config.service, "STOPPED")) \
+        if service.get("currentServiceDeployment") else None
+    deployment, revisions = current.result()
     target = revisions.get((deployment or {}).get("targetServiceRevision", {}).get("arn", ""))
     return {
         "cluster": config.cluster, "service": config.service, "region": rt.clients.region_name(),
         "deployment": _deployment(deployment, revisions) if deployment else None,
         "production": {"ruleArn": rule_arn, "weights": [
-            {"targetGroupArn": arn, "weight": weight} for arn, weight in aws.rule_weights(rt.clients.elbv2, rule_arn)]},
+            {"targetGroupArn": arn, "weight": weight} for arn, weight in weights.result()]},
         "targetGroups": [{"role": role, "targetGroupArn": arn, "states": health.states, "reasons": health.reasons}
-                         for role, arn in groups for health in [target_health(rt.clients.elbv2, arn)]],
-        "stoppedTasks": _stopped_tasks(rt, target) if target else [],
+                         for role, arn, read in healths for health in [read.result()]],
+        "stoppedTasks": _stopped_tasks(stopped.result(), target) if target and stopped else [],
         "events": [{"createdAt": event.get("createdAt"), "message": event.get("message", "")}
                    for event in service.get("events", [])[:EVENTS_SHOWN]],
     }
+
+
+def _current_deployment(rt: Runtime, service: dict[str, Any]) -> tuple[Deployment | None, dict[str, Revision]]:
+    deployment = aws.current_deployment(rt.clients.ecs, service)
+    revisions = version_labels(rt, aws.revision_arns(deployment), rt.start) if deployment else {}
+    return deployment, revisions
 
 
 def _deployment(deployment: Deployment, revisions: Mapping[str, Revision]) -> dict[str, Any]:
@@ -90,9 +103,8 @@ def _deployment(deployment: Deployment, revisions: Mapping[str, Revision]) -> di
     }
 
 
-def _stopped_tasks(rt: Runtime, target: Revision) -> list[dict[str, Any]]:
-    stopped = [task for task in service_tasks(rt.clients.ecs, rt.config.cluster, rt.config.service, "STOPPED")
-               if task.get("taskDefinitionArn") == target.task_definition_arn]
+def _stopped_tasks(tasks: list[dict[str, Any]], target: Revision) -> list[dict[str, Any]]:
+    stopped = [task for task in tasks if task.get("taskDefinitionArn") == target.task_definition_arn]
     oldest = datetime.min.replace(tzinfo=timezone.utc)
     stopped.sort(key=lambda task: task.get("stoppedAt") or task.get("stoppingAt") or oldest, reverse=True)
     return [{"taskId": render.short_id(task["taskArn"]), "taskDefinition": target.task_definition,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ops import deployments as aws
+from ops import live
 from ops import render
 from ops.deployments import Deployment, Revision
 from ops.commands.common import RideOut, version_labels
@@ -28,7 +29,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     parser = commands.add_parser("watch", parents=[common], help=HELP, description=DESCRIPTION)
     parser.add_argument("deployment", nargs="?", help="deployment ARN or ID from `history` (default: current)")
     add_follow(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, follows=lambda args: True)
 
 
 def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
@@ -55,6 +56,7 @@ class _Printed:
     hooks: dict[str, str] = field(default_factory=dict)
 
 
+@live.shown_on_a_terminal
 def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str, began: float | None = None) -> Deployment:
     """Print the deployment's changes until it ends and return it; CliError(TIMED_OUT) if --timeout passes.
     Times are counted from `began` (default: now)."""
@@ -65,12 +67,13 @@ def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str, began: fl
     revisions = version_labels(rt, aws.revision_arns(deployment))
     rt.out(f"{verb} deployment {render.short_id(arn)} of {rt.config.service}: "
            f"{render.transition(deployment, revisions)}  (Ctrl-C stops watching, not the deployment)")
-    timeout = rt.rollout_timeout_seconds() if args.timeout is None else args.timeout
+    timeout = args.timeout if args.timeout is not None else _announced_rollout_timeout(rt)
     printed = _Printed()
     while True:
         stamp = render.elapsed(rt.clock() - start)
         if ride_out.failing_since is None:
             _print_changes(rt, deployment, revisions, printed, stamp)
+            live.show(deployment, revisions, started=start, timeout=timeout)
             if deployment["status"] == aws.SUCCEEDED or deployment["status"] in aws.FAILED:
                 _print_outcome(rt, deployment, revisions, stamp)
                 return deployment
@@ -84,6 +87,12 @@ def follow(rt: Runtime, arn: str, args: argparse.Namespace, verb: str, began: fl
             ride_out.failed(error, render.elapsed(rt.clock() - start))
             continue
         ride_out.succeeded(render.elapsed(rt.clock() - start))
+
+
+def _announced_rollout_timeout(rt: Runtime) -> float:
+    seconds, source = rt.rollout_timeout()
+    rt.out(f"Gives up after {render.duration(seconds)}, {source}; --timeout changes it")
+    return seconds
 
 
 def _print_changes(rt: Runtime, deployment: Deployment, revisions: Mapping[str, Revision], printed: _Printed,
