@@ -87,7 +87,9 @@ class Pulumi:
         return self._runner.run([self._executable, *args, "--stack", self.stack, "--non-interactive"], timeout)
 
     def init_stack(self) -> Completed:
-        return self._runner.run([self._executable, "stack", "init", self.stack, "--non-interactive"], QUICK_TIMEOUT)
+        # --no-select: the stack the user has selected stays selected (every other call names its stack).
+        return self._runner.run([self._executable, "stack", "init", self.stack, "--no-select", "--non-interactive"],
+                                QUICK_TIMEOUT)
 
     def config_set(self, key: str, value: str) -> Completed:
         return self._run("config", "set", *_path_flag(key), key, value)

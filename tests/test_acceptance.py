@@ -151,7 +151,7 @@ def test_the_happy_path_passes_every_item_skips_https_and_destroys_the_stack(
     assert items(lines, "SKIP") == HTTPS_ITEMS
     assert "needs --certificate-arn, --domain and --hosted-zone-id" in line_of(lines, "turn HTTPS on")
     assert not fakes.called("config", "set", "--path", "https.certificateArn")
-    assert fakes.called("stack", "init", STACK)
+    assert fakes.called("stack", "init", STACK, "--no-select")
     assert fakes.called("config", "set", "aws:region", "ap-northeast-1")
     assert fakes.called("up", "--yes", "--skip-preview")
     assert fakes.called("config", "set", "--path", "smokeTest.versionPath", "/health")
