@@ -32,7 +32,7 @@ load_balancer = LoadBalancer("app", LoadBalancerArgs(
     vpc_id=network.vpc_id,
     subnet_ids=network.public_subnet_ids,
     settings=settings.load_balancer,
-    leaving_https=live_update.leaving_https,
+    leaving_https_domain=live_update.leaving_https_domain,
 ), opts=with_tags)
 
 image = ContainerImage("app", settings.image, opts=with_tags)

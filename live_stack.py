@@ -17,7 +17,7 @@ which `pulumi destroy` would then refuse as well.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import pulumi
@@ -27,9 +27,10 @@ from stack_contract import REWIRE_VARIABLE
 
 WIRING_OUTPUT = "wiring"
 REWIRE_COMMAND = "python -m ops rewire"
-# The builtin provider's read of a stack's outputs, which the Node SDK's StackReference uses for its
-# synchronous reads. A StackReference resource gives only Outputs, which cannot hold back the
-# registrations that follow it; this invoke returns before the next line runs.
+# The engine's builtin read of a stack's outputs (pkg/resource/deploy/builtins.go), which stack
+# references are read through and which the Node SDK's synchronous StackReference reads used to invoke.
+# A StackReference resource gives only Outputs, which cannot hold back the registrations that follow it;
+# this invoke returns before the next line runs.
 _READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 
 
@@ -55,6 +56,8 @@ class Wiring:
     """Whether the service names a test listener rule."""
     lifecycle_hooks: tuple[str, ...]
     """The hooks ECS runs, by name."""
+    https_domain: str = ""
+    """The domain HTTPS serves ("" without HTTPS): where HTTP still redirects in the update that turns it off."""
 
     @classmethod
     def of(cls, settings: StackSettings) -> Wiring:
@@ -70,6 +73,7 @@ class Wiring:
             container_port=settings.service.container_port,
             test_rule=settings.load_balancer.test_traffic_header_name is not None,
             lifecycle_hooks=hooks,
+            https_domain=https.domain_name if (https := settings.load_balancer.https) else "",
         )
 
     def as_output(self) -> dict[str, Any]:
@@ -77,7 +81,11 @@ class Wiring:
 
     @classmethod
     def from_output(cls, value: Mapping[str, Any]) -> Wiring:
-        return cls(**{**value, "lifecycle_hooks": tuple(value["lifecycle_hooks"])})
+        """As exported; a field an older program did not export takes its default, one it no longer
+        knows is passed over."""
+        known = {field.name for field in fields(cls)}
+        recorded = {key: item for key, item in value.items() if key in known}
+        return cls(**{**recorded, "lifecycle_hooks": tuple(recorded["lifecycle_hooks"])})
 
     def refusal(self, new: Wiring) -> str | None:
         """Why no update can make this change to a live stack, or None."""
@@ -115,9 +123,19 @@ def previous_wiring(outputs: Mapping[str, Any]) -> Wiring | None:
 
 def read_own_outputs() -> Mapping[str, Any]:
     """This stack's outputs as the last update left them ({} before its first)."""
-    name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    result = pulumi.runtime.invoke(_READ_STACK_OUTPUTS, {"name": name})
-    return dict((result.value or {}).get("outputs") or {})
+    qualified = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    errors = []
+    # Pulumi Cloud and current DIY backends take <organization>/<project>/<stack>; a DIY backend of the
+    # old layout (before `pulumi state upgrade`) takes the bare stack name only.
+    for name in (qualified, pulumi.get_stack()):
+        try:
+            result = pulumi.runtime.invoke(_READ_STACK_OUTPUTS, {"name": name})
+        except Exception as error:  # noqa: BLE001 - whatever the backend says, it ends as one line below
+            errors.append(str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__)
+            continue
+        return dict((result.value or {}).get("outputs") or {})
+    raise LiveStackError(f"Cannot read this stack's previous outputs ({errors[-1]}), which this update is checked "
+                         "against: on a DIY backend, `pulumi state upgrade` may be needed.")
 
 
 @dataclass(frozen=True)
@@ -129,10 +147,11 @@ class LiveUpdate:
     wiring: Wiring
 
     @property
-    def leaving_https(self) -> bool:
-        """This update turns HTTPS off on a live stack."""
-        return self.previous is not None and self.previous.rules_listener != self.wiring.rules_listener \
-            and self.wiring.rules_listener == "HTTP:80"
+    def leaving_https_domain(self) -> str | None:
+        """When this update turns HTTPS off on a live stack: the domain it served."""
+        if self.previous is None or self.previous.rules_listener == self.wiring.rules_listener:
+            return None
+        return self.previous.https_domain or None if self.wiring.rules_listener == "HTTP:80" else None
 
 
 def check_update(settings: StackSettings, outputs: Mapping[str, Any]) -> LiveUpdate:

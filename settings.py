@@ -390,6 +390,10 @@ def parse_settings(stack: str, region: str | None, values: Mapping[str, str],
         owner=_parse_owner(raw),
         notifications=_parse_notifications(raw),
     )
+    if rewire is not None and not service.wait_for_steady_state:
+        raise SettingsError("waitForSteadyState", False,
+                            f"allowed: true in a rewire run ({REWIRE_VARIABLE} is set): the old listener rules and "
+                            "ports go when `pulumi up` ends, which must be after the rollout to the new wiring")
     https = settings.load_balancer.https
     if https is not None and https.hosted_zone_id is None and deployment.smoke_test is not None:
         raise SettingsError("https.hostedZoneId", None,

@@ -100,13 +100,13 @@ class LoadBalancerArgs:
     subnet_ids: pulumi.Input[Sequence[str]]
     """Public subnets in two availability zones (an ALB needs two)."""
     settings: LoadBalancerSettings
-    leaving_https: bool = False
-    """True for the update that turns HTTPS off on a live stack (the HTTPS listener's last): HTTP keeps a
-    redirect rule behind the new forward rules until the next update."""
+    leaving_https_domain: str | None = None
+    """Set (to the domain HTTPS served) for the update that turns HTTPS off on a live stack, the HTTPS
+    listener's last: HTTP keeps redirecting there, behind the new forward rules, until the next update."""
 
     def __post_init__(self) -> None:
-        if self.leaving_https and self.settings.https is not None:
-            raise ValueError("leaving_https is for the update that turns HTTPS off; https is still set")
+        if self.leaving_https_domain is not None and self.settings.https is not None:
+            raise ValueError("leaving_https_domain is for the update that turns HTTPS off; https is still set")
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,6 @@ class TestTraffic:
 
 
 _ALL_PATHS = aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"]))
-_REDIRECT_TO_HTTPS = aws.lb.ListenerRuleActionRedirectArgs(protocol="HTTPS", port="443", status_code="HTTP_301")
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -151,7 +150,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
 
         settings = args.settings
-        alb_sg, service_sg = self._security_groups(args.vpc_id, settings)
+        alb_sg, service_sg, public_ingress = self._security_groups(args.vpc_id, settings)
         groups: dict[Color, aws.lb.TargetGroup] = {
             color: self._target_group(args.vpc_id, settings, color) for color in COLORS}
         alb = aws.lb.LoadBalancer(
@@ -169,15 +168,20 @@ class LoadBalancer(pulumi.ComponentResource):
         production_rule = self._forward_rule(
             "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups, settings.serving_group, _ALL_PATHS)
         self.test_traffic = self._test_rule(settings, rules_listener, groups)
-        if settings.https is not None or args.leaving_https:
-            self._http_redirect_rule(http_listener, args.leaving_https, after=production_rule)
+        self.url, record = self._url(settings.https, alb)
+        if settings.https is not None:
+            # Nobody is redirected before the domain resolves, port 443 is open and the rules are there.
+            self._http_redirect_rule(http_listener, settings.https.domain_name, HTTP_REDIRECT_RULE_PRIORITY,
+                                     after=[production_rule, *public_ingress, *([record] if record else [])])
+        elif args.leaving_https_domain is not None:
+            self._http_redirect_rule(http_listener, args.leaving_https_domain,
+                                     HTTP_REDIRECT_RULE_PRIORITY_WHILE_LEAVING_HTTPS, after=[production_rule])
 
         self.service_security_group_id = service_sg.id
         self.target_groups: dict[Color, TargetGroupRefs] = {
             color: TargetGroupRefs(group.arn, group.name, group.arn_suffix) for color, group in groups.items()}
         self.alb_arn_suffix = alb.arn_suffix
         self.dns_name = alb.dns_name
-        self.url = self._url(settings.https, alb)
         self.production_listener_rule_arn = production_rule.arn
         self.register_outputs({
             "url": self.url,
@@ -187,7 +191,8 @@ class LoadBalancer(pulumi.ComponentResource):
         })
 
     def _security_groups(self, vpc_id: pulumi.Input[str], settings: LoadBalancerSettings,
-                         ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
+                         ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup, list[aws.vpc.SecurityGroupIngressRule]]:
+        """The ALB's and the tasks' security groups, and the ALB's rules open to the internet."""
         name, child, port = self._name, self._child, settings.container_port
         # EC2 allows only a-z A-Z 0-9, spaces and ._-:/()#,@[]+=&;{}!$* in these descriptions.
         alb_sg = aws.ec2.SecurityGroup(
@@ -195,11 +200,11 @@ class LoadBalancer(pulumi.ComponentResource):
         service_sg = aws.ec2.SecurityGroup(
             f"{name}-service-sg", vpc_id=vpc_id, description="ECS tasks: container port from the ALB only",
             opts=child)
-        for public_port in [80, 443] if settings.https is not None else [80]:
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-in-{public_port}", security_group_id=alb_sg.id,
-                description=f"TCP {public_port} from anywhere", ip_protocol="tcp", from_port=public_port,
-                to_port=public_port, cidr_ipv4="0.0.0.0/0", opts=child)
+        public_ingress = [aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-in-{public_port}", security_group_id=alb_sg.id,
+            description=f"TCP {public_port} from anywhere", ip_protocol="tcp", from_port=public_port,
+            to_port=public_port, cidr_ipv4="0.0.0.0/0", opts=child)
+            for public_port in ([80, 443] if settings.https is not None else [80])]
         # One pair of rules per port, named by it: a new port gets new rules beside the old ones, and the
         # old port's rules go when the update ends, after the service's rollout to the new port (a changed
         # port on the same rules would be modified in place, cutting the live tasks off at the start).
@@ -217,7 +222,7 @@ class LoadBalancer(pulumi.ComponentResource):
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-service-out-https", security_group_id=service_sg.id, description="HTTPS to AWS APIs",
             ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0", opts=child)
-        return alb_sg, service_sg
+        return alb_sg, service_sg, public_ingress
 
     def _target_group(self, vpc_id: pulumi.Input[str], settings: LoadBalancerSettings,
                       color: Color) -> aws.lb.TargetGroup:
@@ -255,29 +260,32 @@ class LoadBalancer(pulumi.ComponentResource):
             fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
                 content_type="text/plain", message_body="Not found", status_code="404"),
         )
+        # To the certificate's domain: the default host (#{host}) would send clients that came by the ALB's
+        # own DNS name to https://<alb dns name>, which the certificate does not cover.
         redirect_to_https = aws.lb.ListenerDefaultActionArgs(
             type="redirect",
-            redirect=aws.lb.ListenerDefaultActionRedirectArgs(protocol="HTTPS", port="443", status_code="HTTP_301"),
-        )
+            redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                protocol="HTTPS", port="443", host=https.domain_name, status_code="HTTP_301"),
+        ) if https is not None else None
         http_listener = aws.lb.Listener(
             f"{self._name}-http", load_balancer_arn=alb.arn, protocol="HTTP", port=80,
-            default_actions=[not_found if https is None else redirect_to_https], opts=self._child)
+            default_actions=[redirect_to_https or not_found], opts=self._child)
         if https is None:
             return http_listener, http_listener
         return http_listener, aws.lb.Listener(
             f"{self._name}-https", load_balancer_arn=alb.arn, protocol="HTTPS", port=443, ssl_policy=TLS_POLICY,
             certificate_arn=https.certificate_arn, default_actions=[not_found], opts=self._child)
 
-    def _http_redirect_rule(self, http_listener: aws.lb.Listener, leaving_https: bool,
-                            after: aws.lb.ListenerRule) -> None:
+    def _http_redirect_rule(self, http_listener: aws.lb.Listener, domain: str, priority: int,
+                            after: Sequence[pulumi.Resource]) -> None:
         aws.lb.ListenerRule(
             f"{self._name}-http-redirect",
             listener_arn=http_listener.arn,
-            priority=HTTP_REDIRECT_RULE_PRIORITY_WHILE_LEAVING_HTTPS if leaving_https else HTTP_REDIRECT_RULE_PRIORITY,
+            priority=priority,
             conditions=[_ALL_PATHS],
-            actions=[aws.lb.ListenerRuleActionArgs(type="redirect", redirect=_REDIRECT_TO_HTTPS)],
-            # Created once the production rule on HTTPS exists, so that nobody is redirected to a 404.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[after]),
+            actions=[aws.lb.ListenerRuleActionArgs(type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(
+                protocol="HTTPS", port="443", host=domain, status_code="HTTP_301"))],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
 
     def _forward_rule(self, rule_name: str, priority: int, listener: aws.lb.Listener,
@@ -314,12 +322,14 @@ class LoadBalancer(pulumi.ComponentResource):
                 http_header_name=header_name, values=[secret])))
         return TestTraffic(rule_arn=rule.arn, header_name=header_name, header_value=secret)
 
-    def _url(self, https: HttpsListener | None, alb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
+    def _url(self, https: HttpsListener | None,
+             alb: aws.lb.LoadBalancer) -> tuple[pulumi.Output[str], aws.route53.Record | None]:
+        """The URL, and the alias record this stack makes for it (if it does)."""
         if https is None:
-            return alb.dns_name.apply(lambda dns: f"http://{dns}")
+            return alb.dns_name.apply(lambda dns: f"http://{dns}"), None
         url = pulumi.Output.from_input(f"https://{https.domain_name}")
         if https.hosted_zone_id is None:
-            return url
+            return url, None
         record = aws.route53.Record(
             f"{self._name}-alias",
             zone_id=https.hosted_zone_id,
@@ -329,4 +339,4 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._child,
         )
         # Whatever uses the URL (the smoke test's hook details, hence the service) waits for the name.
-        return pulumi.Output.all(url, record.fqdn).apply(lambda values: values[0])
+        return pulumi.Output.all(url, record.fqdn).apply(lambda values: values[0]), record

@@ -119,10 +119,12 @@ def _live_view(rt: Runtime) -> Iterator[RolloutView | None]:
         yield None
         return
     view = RolloutView(clock=rt.clock, started=rt.clock())
-    plain = rt.stdout
+    plain, plain_errors = rt.stdout, rt.stderr
     with Live(view, console=console, refresh_per_second=2, redirect_stdout=False, redirect_stderr=False):
-        rt.stdout = cast(TextIO, FileProxy(console, plain))  # a TextIOBase that prints above the view
+        # TextIOBases that print above the view; a line written past it (a retry notice) would garble it.
+        rt.stdout = cast(TextIO, FileProxy(console, plain))
+        rt.stderr = cast(TextIO, FileProxy(console, plain_errors))
         try:
             yield view
         finally:
-            rt.stdout = plain
+            rt.stdout, rt.stderr = plain, plain_errors

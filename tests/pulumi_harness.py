@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import grpc
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
@@ -102,10 +103,26 @@ class ProgramRun:
         return (r for r in self.resources if r.parent == parent.urn)
 
 
+class _EngineError(grpc.RpcError):
+    """An invoke the engine answers with an error, as the resource monitor reports it over gRPC."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self._details
+
+
 class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str, previous_outputs: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, region: str, previous_outputs: Mapping[str, Any] | None = None,
+                 readable_stack_names: Callable[[str], bool] | None = None) -> None:
         self.region = region
         self.previous_outputs = dict(previous_outputs or {})
+        self.readable_stack_names = readable_stack_names
         self.stacks_read: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -151,6 +168,8 @@ class _Mocks(pulumi.runtime.Mocks):
         if args.token == "pulumi:pulumi:readStackOutputs":
             # The engine's builtin provider: the named stack's outputs as its last update left them.
             self.stacks_read.append(args.args["name"])
+            if self.readable_stack_names is not None and not self.readable_stack_names(args.args["name"]):
+                raise _EngineError(f"invocation of {args.token} returned an error: unknown stack {args.args['name']!r}")
             return {"name": args.args["name"], "outputs": self.previous_outputs, "secretOutputNames": []}, []
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {"userName": "AWS", "password": "ecr-password", "authorizationToken": "token",
@@ -203,8 +222,9 @@ class ProgramFailed(Exception):
 
 
 def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str,
-         previous_outputs: Mapping[str, Any] | None = None) -> ProgramRun:
-    mocks = _Mocks(region, previous_outputs)
+         previous_outputs: Mapping[str, Any] | None = None,
+         readable_stack_names: Callable[[str], bool] | None = None) -> ProgramRun:
+    mocks = _Mocks(region, previous_outputs, readable_stack_names)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor,
@@ -242,16 +262,18 @@ def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
 
 
 def run_program(stack: str = "dev", *, previous_outputs: Mapping[str, Any] | None = None,
-                **overrides: Any) -> ProgramRun:
+                readable_stack_names: Callable[[str], bool] | None = None, **overrides: Any) -> ProgramRun:
     """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides; the stack's
-    previous outputs are `previous_outputs` (a stack never deployed has none)."""
+    previous outputs are `previous_outputs` (a stack never deployed has none), readable by the names
+    `readable_stack_names` accepts (default: any)."""
     config = stack_config(stack, **overrides)
     region = str(config.get("aws:region", "ap-northeast-1"))
 
     def program() -> None:
         runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
-    return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs)
+    return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs,
+                readable_stack_names=readable_stack_names)
 
 
 def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:

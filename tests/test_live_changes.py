@@ -199,9 +199,9 @@ def _first_run(config: Mapping[str, Any]) -> ProgramRun:
     return _RUNS[key]
 
 
-def _stopped(config: Mapping[str, Any], previous: Mapping[str, Any]) -> LiveStackError:
+def _stopped(config: Mapping[str, Any], previous: Mapping[str, Any], **options: Any) -> LiveStackError:
     with pytest.raises(ProgramFailed) as failure:
-        _run(config, previous_outputs=previous)
+        _run(config, **{"previous_outputs": previous, **options})
     assert isinstance(failure.value.cause, LiveStackError), failure.value.cause
     assert failure.value.resources == [], "stopped before any resource was registered"
     assert "\n" not in str(failure.value.cause)
@@ -250,6 +250,23 @@ def test_the_program_reads_its_own_stack() -> None:
     assert _run({}).stacks_read == ["organization/ecs-bluegreen/dev"]
 
 
+def test_a_diy_backend_of_the_old_layout_is_read_by_the_bare_stack_name() -> None:
+    previous = dict(_first_run({}).outputs)
+    legacy = {"readable_stack_names": lambda name: "/" not in name, "previous_outputs": previous}
+    assert _run({}, **legacy).stacks_read == ["organization/ecs-bluegreen/dev", "dev"]
+    # The outputs read that way are the ones checked against.
+    assert isinstance(_stopped({"containerPort": 9000}, previous, **legacy), LiveStackError)
+
+
+def test_a_stack_whose_outputs_cannot_be_read_stops_before_any_resource() -> None:
+    with pytest.raises(ProgramFailed) as failure:
+        _run({}, readable_stack_names=lambda name: False)
+    assert isinstance(failure.value.cause, LiveStackError)
+    assert str(failure.value.cause).startswith("Cannot read this stack's previous outputs (")
+    assert "`pulumi state upgrade`" in str(failure.value.cause) and "\n" not in str(failure.value.cause)
+    assert failure.value.resources == []
+
+
 @pytest.mark.parametrize("primary", ["blue", "green"])
 def test_in_a_rewire_run_every_rule_created_forwards_all_traffic_to_the_group_ecs_serves(
         monkeypatch: pytest.MonkeyPatch, primary: str) -> None:
@@ -283,6 +300,7 @@ def test_turning_https_off_keeps_redirecting_http_behind_the_new_rules_until_the
     forward_rules = list(filter(ecs_references, leaving.of_type(RULE)))
     assert {rule["listenerArn"] for rule in forward_rules} == {redirect["listenerArn"]} == {http.state["arn"]}
     assert redirect["priority"] > max(rule["priority"] for rule in forward_rules)
+    assert redirect["actions"][0]["redirect"]["host"] == HTTPS["domainName"], "where HTTPS served until now"
     assert redirect.urn == with_https.one(RULE, "http-redirect").urn, "updated in place, not replaced"
 
     monkeypatch.delenv(REWIRE_VARIABLE)
@@ -316,6 +334,24 @@ def test_adding_a_hook_beside_a_test_rule_is_in_place_and_starts_no_deployment()
     new = _run({**with_rule, "manualApproval": {"enabled": True}}, previous_outputs=dict(old.outputs))
     assert classify(old, new) == "in place"
     assert [hook["targetType"] for hook in _hooks(new)] == ["PAUSE"]
+
+
+def test_a_rewire_run_needs_the_update_to_wait_for_the_rollout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the wait, pulumi up ends, and removes the old rules and ports, while the old tasks still serve.
+    monkeypatch.setenv(REWIRE_VARIABLE, "blue")
+    with pytest.raises(ProgramFailed) as failure:
+        _run({"containerPort": 9000, "waitForSteadyState": False}, previous_outputs=dict(_first_run({}).outputs))
+    assert str(failure.value.cause).startswith("config 'waitForSteadyState': False is not allowed; allowed: true in a "
+                                               "rewire run")
+    assert failure.value.resources == []
+
+
+def test_wiring_recorded_by_an_older_or_newer_program_is_still_read() -> None:
+    recorded = dict(_first_run({}).outputs["wiring"])
+    del recorded["https_domain"]
+    recorded["something_new"] = 1
+    run = _run({}, previous_outputs={**_first_run({}).outputs, "wiring": recorded})
+    assert run.outputs["wiring"]["https_domain"] == ""
 
 
 def test_a_stack_deployed_before_it_recorded_its_wiring_is_updated_unchecked_once() -> None:

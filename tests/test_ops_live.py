@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_endpoints import ScriptedJsonApi, json_answer, scripted_aws
+from tests.fake_endpoints import Answer, ScriptedJsonApi, json_answer, scripted_aws
 from tests.ops_fixtures import (
     CLUSTER, NEW_REVISION, OLD_REVISION, REGION, SERVICE, deployment, isolated_env, lambda_hook,  # noqa: F401
     revision_summary, revisions, service, task_definition,
@@ -101,3 +101,16 @@ def test_piped_watch_prints_the_plain_lines_alone(isolated_env: dict[str, str]) 
     assert [line.split(None, 1)[1] for line in done.stdout.splitlines() if line.startswith("[+")] == [
         "IN_PROGRESS          TEST_TRAFFIC_SHIFT", "AWS_LAMBDA app-smoke-test hook: IN_PROGRESS",
         "SUCCESSFUL           CLEAN_UP", "deployment SUCCESSFUL: v2 serves production traffic"]
+
+
+def test_on_a_terminal_a_notice_on_stderr_is_printed_above_the_view_not_through_it(isolated_env: dict[str, str]) -> None:
+    api = rollout()
+    api.script["DescribeServiceRevisions"] = [Answer(400, b'{"__type": "AccessDeniedException", "message": "denied"}',
+                                                     {"Content-Type": "application/x-amz-json-1.1"})]
+    with scripted_aws(api) as url:
+        code, written = watch_on_a_terminal(environment(isolated_env, url))
+
+    seen = ESCAPE.sub("", written)
+    assert code == 0, seen
+    assert "versions show as ?" in seen, "the notice went through the live view's console"
+    assert "Stage TEST_TRAFFIC_SHIFT" in seen

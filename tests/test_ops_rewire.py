@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from settings import REWIRE_VARIABLE
-from tests.ops_fixtures import BLUE_TG, Aws, CLUSTER, GREEN_TG, SERVICE, T0, deployment, deployment_arn, run, service, \
-    stubbed_aws
+from tests.fake_endpoints import ScriptedJsonApi, json_answer, scripted_aws
+from tests.ops_fixtures import (
+    BLUE_TG, CLUSTER, GREEN_TG, REGION, SERVICE, STACK_OUTPUTS, T0, Aws, deployment, deployment_arn, isolated_env, run,  # noqa: F401
+    service, stubbed_aws,
+)
 
 ENDED = deployment("SUCCESSFUL", "CLEAN_UP", finished=T0.replace(minute=8))
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -74,7 +80,8 @@ def test_a_failed_pulumi_up_is_a_failed_rewire(fake_pulumi: Path, monkeypatch: p
         result = run(aws, "rewire")
 
     assert result.code == 1
-    assert result.stderr == "ops: pulumi up failed (exit code 255); the wiring was not sent\n"
+    assert result.stderr == ("ops: pulumi up failed (exit code 255); the wiring was not sent. Until a rewire succeeds, "
+                             "make every update with rewire, even one that undoes the change\n")
 
 
 SMOKE_HOOK = {"hookTargetArn": "arn:aws:lambda:ap-northeast-1:123456789012:function:app-smoke-test",
@@ -122,19 +129,37 @@ def test_rewire_stops_if_clearing_the_hooks_started_a_deployment(fake_pulumi: Pa
     assert not fake_pulumi.exists(), "pulumi up must not run"
 
 
-def test_a_failed_pulumi_up_after_clearing_says_the_hooks_may_be_gone(fake_pulumi: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hooks_the_failed_update_did_not_reach_are_put_back(fake_pulumi: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Declined at Pulumi's prompt, refused by the program, interrupted: the service keeps its safety nets.
     monkeypatch.setenv("FAKE_EXIT", "1")
     with stubbed_aws() as aws:
         aws.expect_service(deploymentConfiguration=CONFIGURATION)
         aws.expect_deployment(ENDED)
         expect_hooks_cleared(aws)
         aws.expect_service()
+        aws.expect_service(deploymentConfiguration={**CONFIGURATION, "lifecycleHooks": []})
+        aws.ecs_stub.add_response("update_service", {"service": service()["services"][0]}, {
+            "cluster": CLUSTER, "service": SERVICE, "deploymentConfiguration": CONFIGURATION})
         result = run(aws, "rewire")
 
     assert result.code == 1
-    assert result.stderr == ("ops: pulumi up failed (exit code 1); the wiring was not sent; the service may have no "
-                             "lifecycle hooks until a `pulumi up` succeeds\n")
+    assert result.stderr.startswith("ops: pulumi up failed (exit code 1); the wiring was not sent; the service's 2 "
+                                    "lifecycle hook(s) were put back. ")
+
+
+def test_hooks_the_failed_update_did_send_are_left_alone(fake_pulumi: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The update reached the service (its rollout failed after): the stack's own hooks are there.
+    monkeypatch.setenv("FAKE_EXIT", "1")
+    with stubbed_aws() as aws:
+        aws.expect_service(deploymentConfiguration=CONFIGURATION)
+        aws.expect_deployment(ENDED)
+        expect_hooks_cleared(aws)
+        aws.expect_service()
+        aws.expect_service(deploymentConfiguration={**CONFIGURATION, "lifecycleHooks": [PAUSE_HOOK]})
+        result = run(aws, "rewire")
+
+    assert result.code == 1
+    assert "put back" not in result.stderr
 
 
 def test_rewire_has_no_deadline_unless_given_one() -> None:
@@ -145,3 +170,30 @@ def test_rewire_has_no_deadline_unless_given_one() -> None:
 
     assert deadline_seconds(build_parser().parse_args(["rewire"])) is None
     assert deadline_seconds(build_parser().parse_args(["rewire", "--deadline", "7200"])) == 7200
+
+
+def test_ctrl_c_during_the_rewires_pulumi_up_leaves_it_running_to_its_end(tmp_path: Path,
+                                                                         isolated_env: dict[str, str]) -> None:
+    # The terminal's Ctrl-C reaches pulumi itself, which cancels gracefully; had ops died of it, Python's
+    # subprocess would have killed pulumi mid-update (pending operations, a locked stack).
+    finished = tmp_path / "pulumi-finished"
+    env = isolated_env
+    fake = tmp_path / "bin" / "pulumi"
+    fake.write_text(
+        f"#!{sys.executable}\nimport json, os, signal, sys, time\n"
+        f"if sys.argv[1:3] == ['stack', 'output']:\n    print(json.dumps({STACK_OUTPUTS!r}))\n    sys.exit(0)\n"
+        "os.kill(os.getppid(), signal.SIGINT)\ntime.sleep(0.5)\n"
+        f"open({str(finished)!r}, 'w').write('done')\n")
+    fake.chmod(0o755)
+    api = ScriptedJsonApi({"DescribeServices": [json_answer(service())],
+                           "DescribeServiceDeployments": [json_answer(ENDED)]})
+    with scripted_aws(api) as url:
+        done = subprocess.run([sys.executable, "-m", "ops", "rewire", "--", "--yes"], cwd=REPO, capture_output=True,
+                              text=True, timeout=60, check=False,
+                              env={**env, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing",
+                                   "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
+                                   "BG_CLUSTER": CLUSTER, "BG_SERVICE": SERVICE})
+
+    assert done.returncode == 0, done.stderr
+    assert "ops:" not in done.stderr.replace("ops: waiting for `pulumi stack output --json`", "")
+    assert finished.read_text() == "done"

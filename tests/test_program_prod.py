@@ -49,8 +49,11 @@ def test_https_listener_carries_the_rules_and_http_redirects_to_it(prod: Program
     https = listeners[443]
     assert (https["protocol"], https["certificateArn"], https["sslPolicy"]) == ("HTTPS", CERTIFICATE, TLS_POLICY)
     assert TLS_POLICY.startswith("ELBSecurityPolicy-TLS13")
-    assert listeners[80]["defaultActions"] == [{"type": "redirect", "redirect": {
-        "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
+    # To the certificate's domain: clients that came by the ALB's DNS name must not be sent to
+    # https://<alb dns name>, which the certificate does not cover.
+    to_the_domain = {"type": "redirect", "redirect": {
+        "protocol": "HTTPS", "port": "443", "host": "app.example.com", "statusCode": "HTTP_301"}}
+    assert listeners[80]["defaultActions"] == [to_the_domain]
     forward_rules = [rule for rule in prod.of_type(RULE) if rule["actions"][0]["type"] == "forward"]
     assert len(forward_rules) == 2
     for rule in forward_rules:
@@ -60,9 +63,10 @@ def test_https_listener_carries_the_rules_and_http_redirects_to_it(prod: Program
     redirect = prod.one(RULE, "http-redirect")
     assert redirect["listenerArn"] == listeners[80].state["arn"]
     assert redirect["priority"] < min(rule["priority"] for rule in forward_rules)
-    assert redirect["actions"] == [{"type": "redirect", "redirect": {
-        "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
-    assert prod.one(RULE, "production-rule").urn in redirect.dependencies
+    assert redirect["actions"] == [to_the_domain]
+    # Nobody is redirected before the rules, port 443 and the domain's record are there.
+    for before in (prod.one(RULE, "production-rule"), prod.one(INGRESS, "alb-in-443"), prod.one(DNS_RECORD)):
+        assert before.urn in redirect.dependencies, before.name
     alb_sg = prod.one(SG, "alb-sg")
     open_ports = sorted(r["fromPort"] for r in prod.of_type(INGRESS)
                         if r["securityGroupId"] == alb_sg.id)

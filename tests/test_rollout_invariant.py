@@ -63,7 +63,8 @@ def test_v2_changes_only_the_image_the_task_definition_and_the_services_referenc
 
 
 def test_with_every_safety_net_on_v2_also_changes_only_the_hooks_expected_version() -> None:
-    safe = {"smokeTest": {"enabled": True}, "manualApproval": {"enabled": True}, "rollbackAlarms": {"enabled": True}}
+    safe: dict[str, Any] = {"smokeTest": {"enabled": True}, "manualApproval": {"enabled": True},
+                            "rollbackAlarms": {"enabled": True}}
     v1 = run_program("dev", appVersion="v1", **safe)
     v2 = run_program("dev", appVersion="v2", **safe)
     changes = {short(urn): keys for urn, keys in changed_inputs(v1, v2).items()}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 from typing import Any
 
 from ops import deployments as aws
 from ops import render
 from ops.commands.common import announce_target
-from ops.errors import CliError, ExitCode
+from ops.errors import CliError, ExitCode, as_cli_error
 from ops.runtime import Runtime
 from stack_contract import REWIRE_VARIABLE
 
@@ -46,37 +47,75 @@ def run(rt: Runtime, args: argparse.Namespace) -> ExitCode:
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise CliError("the pulumi CLI is not on PATH", ExitCode.CONFIG)
-    hooks_cleared = _clear_lifecycle_hooks(rt, service)
+    cleared = _clear_lifecycle_hooks(rt, service)
     extra = [arg for arg in args.pulumi_args if arg != "--"]
     command = [pulumi, "up", *(["--stack", args.stack] if args.stack else []), *extra]
     rt.out(f"The service calls {color} primary now; running: {REWIRE_VARIABLE}={color} "
            + " ".join(["pulumi", *command[1:]]))
-    done = subprocess.run(command, env={**os.environ, REWIRE_VARIABLE: color}, check=False)
-    if done.returncode != 0:
-        unhooked = "; the service may have no lifecycle hooks until a `pulumi up` succeeds" if hooks_cleared else ""
-        raise CliError(f"pulumi up failed (exit code {done.returncode}); the wiring was not sent{unhooked}",
+    code = _run_to_its_end(rt, command, {**os.environ, REWIRE_VARIABLE: color})
+    if code != 0:
+        hooks = _put_back_hooks_the_update_did_not_reach(rt, cleared)
+        raise CliError(f"pulumi up failed (exit code {code}); the wiring was not sent{hooks}. Until a rewire "
+                       "succeeds, make every update with rewire, even one that undoes the change",
                        ExitCode.DEPLOYMENT_FAILED)
     return ExitCode.OK
 
 
-def _clear_lifecycle_hooks(rt: Runtime, service: dict[str, Any]) -> bool:
-    """Empties the service's lifecycle hooks; whether it had any. The provider leaves an empty hook list
+def _run_to_its_end(rt: Runtime, command: list[str], env: dict[str, str]) -> int:
+    """Runs `pulumi up` until it exits. Ctrl-C reaches it directly (one process group), and it cancels
+    gracefully; neither Ctrl-C nor --deadline in this process may kill it mid-update, which would leave
+    pending operations and a locked stack."""
+    try:
+        ignore_interrupt = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    except ValueError:  # not on the main thread: no signal reaches this code there anyway
+        ignore_interrupt = None
+    try:
+        with rt.deadline.paused():
+            return subprocess.Popen(command, env=env).wait()
+    finally:
+        if ignore_interrupt is not None:
+            signal.signal(signal.SIGINT, ignore_interrupt)
+
+
+def _clear_lifecycle_hooks(rt: Runtime, service: dict[str, Any]) -> list[dict[str, Any]]:
+    """Empties the service's lifecycle hooks; returns those it had. The provider leaves an empty hook list
     out of UpdateService, and ECS keeps the hooks a request leaves out (terraform-provider-aws PR #47096):
     a hook turned off would stay, and fail every deployment once its Lambda is deleted. The `pulumi up`
     that follows refreshes, finds none, and sends the stack's hooks (if any) with the new wiring."""
     configuration = service.get("deploymentConfiguration") or {}
-    hooks = configuration.get("lifecycleHooks") or []
+    hooks: list[dict[str, Any]] = configuration.get("lifecycleHooks") or []
     if not hooks:
-        return False
-    rt.clients.ecs.update_service(cluster=rt.config.cluster, service=rt.config.service,
-                                  deploymentConfiguration={**configuration, "lifecycleHooks": []})
+        return []
+    _set_lifecycle_hooks(rt, configuration, [])
     after = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service)
     if after.get("currentServiceDeployment") != service.get("currentServiceDeployment"):
         raise CliError("clearing the lifecycle hooks started a deployment; run rewire again once it has ended "
                        "(python -m ops watch)", ExitCode.NOTHING_DONE)
     stages = ", ".join(stage for hook in hooks for stage in hook.get("lifecycleStages", []))
     rt.out(f"Cleared the service's {len(hooks)} lifecycle hook(s) ({stages}); the update sets the stack's hooks again.")
-    return True
+    return hooks
+
+
+def _set_lifecycle_hooks(rt: Runtime, configuration: dict[str, Any], hooks: list[dict[str, Any]]) -> None:
+    """The service's deployment configuration as read, with these hooks (UpdateService replaces it whole)."""
+    rt.clients.ecs.update_service(cluster=rt.config.cluster, service=rt.config.service,
+                                  deploymentConfiguration={**configuration, "lifecycleHooks": hooks})
+
+
+def _put_back_hooks_the_update_did_not_reach(rt: Runtime, cleared: list[dict[str, Any]]) -> str:
+    """After a failed `pulumi up`: the hooks rewire cleared go back if the service still has none (the
+    update never reached it: declined, refused, interrupted); what to add to the failure line."""
+    if not cleared:
+        return ""
+    try:
+        configuration = aws.describe_service(rt.clients.ecs, rt.config.cluster, rt.config.service).get(
+            "deploymentConfiguration") or {}
+        if configuration.get("lifecycleHooks"):
+            return ""  # the update sent the stack's own
+        _set_lifecycle_hooks(rt, configuration, cleared)
+    except Exception as error:  # noqa: BLE001 - the pulumi up failure is what the line reports
+        return f"; the service's lifecycle hooks could not be put back ({as_cli_error(error)})"
+    return f"; the service's {len(cleared)} lifecycle hook(s) were put back"
 
 
 def _refuse_while_deploying(rt: Runtime, service: dict[str, Any]) -> None:
