@@ -3,16 +3,16 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.container_image import ContainerImage
-from components.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
-from components.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
-from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from components.network import Network
-from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
-from components.rollout import LifecycleHook, Rollout
-from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
-from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
-from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
+from ecs_bluegreen.container_image import ContainerImage
+from ecs_bluegreen.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
+from ecs_bluegreen.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
+from ecs_bluegreen.load_balancer import LoadBalancer, LoadBalancerArgs
+from ecs_bluegreen.network import Network
+from ecs_bluegreen.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
+from ecs_bluegreen.rollout import LifecycleHook, Rollout
+from ecs_bluegreen.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
+from ecs_bluegreen.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
+from ecs_bluegreen.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from live_stack import WIRING_OUTPUT, check_update, read_own_outputs
 from settings import load_settings
 

@@ -17,20 +17,20 @@ from typing import Any
 
 import pulumi
 
-from components.container_image import CONTAINER_PORTS, TAG_MUTABILITIES, ContainerImageArgs
-from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
-from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS, ServiceSettings
-from components.load_balancer import COLORS, HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
-from components.network import NAT_GATEWAYS, NetworkArgs
-from components.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
-from components.rollout import (
+from ecs_bluegreen.container_image import CONTAINER_PORTS, TAG_MUTABILITIES, ContainerImageArgs
+from ecs_bluegreen.deployment_notifications import EMAIL_ADDRESS_PATTERN
+from ecs_bluegreen.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS, ServiceSettings
+from ecs_bluegreen.load_balancer import COLORS, HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
+from ecs_bluegreen.network import NAT_GATEWAYS, NetworkArgs
+from ecs_bluegreen.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
+from ecs_bluegreen.rollout import (
     CANARY_PERCENT, LINEAR_STEP_PERCENT, MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, TIMEOUT_ACTIONS, AllAtOnce,
     Canary, LifecycleHook, Linear, Strategy, manual_approval,
 )
-from components.service_autoscaling import TARGET_PERCENT, ScalingTargets
-from components.smoke_test_hook import SmokeTestChecks
+from ecs_bluegreen.service_autoscaling import TARGET_PERCENT, ScalingTargets
+from ecs_bluegreen.smoke_test_hook import SmokeTestChecks
 from config_reader import ConfigReader, SettingsError, as_optional_text, project_values
-from hooks.smoke_test import handler as smoke_test_hook
+from ecs_bluegreen.hooks.smoke_test import handler as smoke_test_hook
 from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
 
 __all__ = ["PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings", "load_settings",

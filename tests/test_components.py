@@ -16,16 +16,16 @@ from tests.aws_types import (
     SCALING_POLICY, SCALING_TARGET, SERVICE, SG, SMOKE_TEST_HOOK_COMPONENT, TARGET_GROUP, TASK_DEFINITION,
     VPC, VPC_ENDPOINT,
 )
-from components.container_image import ContainerImage, ContainerImageArgs
-from components.ecs_blue_green_service import (
+from ecs_bluegreen.container_image import ContainerImage, ContainerImageArgs
+from ecs_bluegreen.ecs_blue_green_service import (
     CONTAINER_NAME, EcsBlueGreenService, EcsBlueGreenServiceArgs, ServiceSettings,
 )
-from components.load_balancer import HttpsListener, LoadBalancer, LoadBalancerArgs, LoadBalancerSettings
-from components.network import Network, NetworkArgs
-from components.rollback_alarms import AlarmThresholds, RollbackAlarms, RollbackAlarmsArgs
-from components.rollout import AllAtOnce, Canary, Rollout, manual_approval
-from components.service_autoscaling import ScalingTargets, ServiceAutoscaling, ServiceAutoscalingArgs
-from components.smoke_test_hook import SmokeTestChecks, SmokeTestHook, SmokeTestHookArgs
+from ecs_bluegreen.load_balancer import HttpsListener, LoadBalancer, LoadBalancerArgs, LoadBalancerSettings
+from ecs_bluegreen.network import Network, NetworkArgs
+from ecs_bluegreen.rollback_alarms import AlarmThresholds, RollbackAlarms, RollbackAlarmsArgs
+from ecs_bluegreen.rollout import AllAtOnce, Canary, Rollout, manual_approval
+from ecs_bluegreen.service_autoscaling import ScalingTargets, ServiceAutoscaling, ServiceAutoscalingArgs
+from ecs_bluegreen.smoke_test_hook import SmokeTestChecks, SmokeTestHook, SmokeTestHookArgs
 from tests.pulumi_harness import run_component
 
 

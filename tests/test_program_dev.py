@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.ecs_blue_green_service import CONTAINER_NAME, CONTAINER_STOP_TIMEOUT_SECONDS
-from components.rollout import ROLLOUT_OVERHEAD_MINUTES
+from ecs_bluegreen.ecs_blue_green_service import CONTAINER_NAME, CONTAINER_STOP_TIMEOUT_SECONDS
+from ecs_bluegreen.rollout import ROLLOUT_OVERHEAD_MINUTES
 from tests.aws_types import (
     ALB, AWS_PROVIDER, CAPACITY_PROVIDERS, CLUSTER, ECR_LIFECYCLE_POLICY, EGRESS, IMAGE, INGRESS, LISTENER,
     LOG_GROUP, REPOSITORY, ROLE_POLICY_ATTACHMENT, RULE, SERVICE, SG, TARGET_GROUP, TARGET_GROUP_ATTACHMENT,

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.container_image import CONTAINER_PORTS
+from ecs_bluegreen.container_image import CONTAINER_PORTS
 
 Color = Literal["blue", "green"]
 COLORS: tuple[Color, Color] = ("blue", "green")
