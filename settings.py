@@ -33,10 +33,14 @@ from config_reader import ConfigReader, SettingsError, as_optional_text, project
 from ecs_bluegreen.hooks.smoke_test import handler as smoke_test_hook
 from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
 
-__all__ = ["PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings", "load_settings",
+__all__ = ["APP_DIR", "DOCKERFILE", "PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings", "load_settings",
            "parse_settings", "settings_for_stack_file"]
 
 PROJECT_DIR = Path(__file__).resolve().parent
+# The demo app the stack builds, as `pulumi up` (run in the project directory) names it.
+APP_CONTEXT = "app"
+APP_DIR = PROJECT_DIR / APP_CONTEXT
+DOCKERFILE = APP_DIR / "Dockerfile"
 
 # Pulumi allows '.' in stack names; ECS task definition families and CloudWatch dashboard names, which
 # carry the stack name, allow only letters, digits, '-' and '_' (ECS RegisterTaskDefinition: family;
@@ -325,6 +329,8 @@ def _parse_image(raw: ConfigReader, app_version: str) -> ContainerImageArgs:
         app_version=app_version,
         force_delete_repository=raw.boolean("imageRepositoryForceDelete", True),
         images_to_keep=raw.integer("imagesToKeep", 10, 1, 1000),
+        context=APP_CONTEXT,
+        dockerfile=str(DOCKERFILE.relative_to(PROJECT_DIR)),
         tag_mutability=raw.choice("imageTagMutability", "MUTABLE", TAG_MUTABILITIES),
     )
 

@@ -69,7 +69,8 @@ def test_load_balancer_on_a_custom_port_with_test_rule_and_https() -> None:
 
 def test_container_image_honours_mutability_retention_and_version() -> None:
     run = run_component(lambda: ContainerImage("img", ContainerImageArgs(
-        app_version="2024.06.01-rc.1", force_delete_repository=False, images_to_keep=3, tag_mutability="IMMUTABLE")))
+        app_version="2024.06.01-rc.1", force_delete_repository=False, images_to_keep=3, context="services/web",
+        tag_mutability="IMMUTABLE")))
     repository = run.one(REPOSITORY)
     assert (repository["imageTagMutability"], repository["forceDelete"]) == ("IMMUTABLE", False)
     policy = json.loads(run.one(ECR_LIFECYCLE_POLICY)["policy"])
@@ -77,6 +78,14 @@ def test_container_image_honours_mutability_retention_and_version() -> None:
     image = run.one(IMAGE)
     assert image["imageName"].endswith(":2024.06.01-rc.1")
     assert image["build"]["args"] == {"APP_VERSION": "2024.06.01-rc.1"}
+    assert (image["build"]["context"], image["build"]["dockerfile"]) == ("services/web", "services/web/Dockerfile")
+
+
+@pytest.mark.parametrize("context, dockerfile", [("", None), ("/abs/app", None), ("app", "/abs/Dockerfile")])
+def test_container_image_builds_only_from_paths_relative_to_the_project(context: str, dockerfile: str | None) -> None:
+    with pytest.raises(ValueError, match="relative to the project"):
+        ContainerImageArgs(app_version="v1", force_delete_repository=True, images_to_keep=1, context=context,
+                           dockerfile=dockerfile)
 
 
 def service_settings(**overrides: object) -> ServiceSettings:
