@@ -10,9 +10,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ecs_bluegreen.blue_green_targets import Color
 from ecs_bluegreen.container_image import CONTAINER_PORTS
 from ecs_bluegreen.iam import trust_policy
-from ecs_bluegreen.load_balancer import Color
 from ecs_bluegreen.rollout import Rollout
 
 CONTAINER_NAME = "flask-container"

@@ -47,5 +47,6 @@ SERVICE_COMPONENT = "ecs-bluegreen:index:EcsBlueGreenService"
 CONTAINER_IMAGE_COMPONENT = "ecs-bluegreen:index:ContainerImage"
 ROLLBACK_ALARMS_COMPONENT = "ecs-bluegreen:index:RollbackAlarms"
 SERVICE_AUTOSCALING_COMPONENT = "ecs-bluegreen:index:ServiceAutoscaling"
+BLUE_GREEN_TARGETS_COMPONENT = "ecs-bluegreen:index:BlueGreenTargets"
 
 KNOWN: frozenset[str] = frozenset(value for key, value in dict(globals()).items() if key.isupper())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
@@ -59,6 +60,8 @@ class Registered:
     """`<provider urn>::<provider id>` for a custom resource; empty means the default provider."""
     providers: dict[str, str]
     """Package -> provider reference, as passed to a (remote) component."""
+    aliases: list[dict[str, Any]]
+    """As sent: {"spec": {"parentUrn": ..., "name": ...}} or {"urn": ...}."""
 
     def __getitem__(self, key: str) -> Any:
         return self.inputs[key]
@@ -189,6 +192,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             secret_inputs=secret_paths,
             provider=request.provider,
             providers=dict(request.providers),
+            aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
         ))
         return response
 
