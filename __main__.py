@@ -3,16 +3,12 @@
 import pulumi
 import pulumi_aws as aws
 
-from ecs_bluegreen.container_image import ContainerImage
-from ecs_bluegreen.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
-from ecs_bluegreen.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
-from ecs_bluegreen.load_balancer import LoadBalancer, LoadBalancerArgs
-from ecs_bluegreen.network import Network
-from ecs_bluegreen.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
-from ecs_bluegreen.rollout import LifecycleHook, Rollout
-from ecs_bluegreen.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
-from ecs_bluegreen.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
-from ecs_bluegreen.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
+from ecs_bluegreen import (
+    ContainerImage, DeploymentNotifications, DeploymentNotificationsArgs, EcsBlueGreenService,
+    EcsBlueGreenServiceArgs, LifecycleHook, LoadBalancer, LoadBalancerArgs, Network, RollbackAlarms,
+    RollbackAlarmsArgs, Rollout, RolloutDashboard, RolloutDashboardArgs, ServiceAutoscaling, ServiceAutoscalingArgs,
+    SmokeTestHook, SmokeTestHookArgs,
+)
 from live_stack import WIRING_OUTPUT, check_update, read_own_outputs
 from settings import load_settings
 
