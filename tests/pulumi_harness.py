@@ -13,6 +13,7 @@ import json
 import runpy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -207,11 +208,11 @@ class ProgramFailed(Exception):
 
 
 def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str,
-         previous_outputs: Mapping[str, Any] | None = None) -> ProgramRun:
+         previous_outputs: Mapping[str, Any] | None = None, project: str = PROJECT_NAME) -> ProgramRun:
     mocks = _Mocks(region, previous_outputs)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor,
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor,
                              organization=ORGANIZATION)
     pulumi.runtime.set_all_config({key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()})
     # What pulumi.runtime.mocks.test() does before each test: forget a previous run's pending work.
@@ -230,14 +231,23 @@ def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], reg
     return ProgramRun(resources=monitor.registered, outputs=outputs, region=region, stacks_read=mocks.stacks_read)
 
 
-def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
-    """`Pulumi.<stack>.yaml`'s config, with project keys overridden by name (without the prefix)."""
+def project_name(program_dir: Path = PROJECT_DIR) -> str:
     import yaml
 
-    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return str(yaml.safe_load((program_dir / "Pulumi.yaml").read_text())["name"])
+
+
+def stack_config(stack: str, program_dir: Path = PROJECT_DIR, **overrides: Any) -> dict[str, Any]:
+    """`Pulumi.<stack>.yaml`'s config (none if the program has no such file), with project keys overridden by
+    name (without the prefix)."""
+    import yaml
+
+    stack_file = program_dir / f"Pulumi.{stack}.yaml"
+    document = (yaml.safe_load(stack_file.read_text()) if stack_file.exists() else None) or {}
     config = dict(document.get("config") or {})
+    project = project_name(program_dir)
     for key, value in overrides.items():
-        full_key = key if ":" in key else f"{PROJECT_NAME}:{key}"
+        full_key = key if ":" in key else f"{project}:{key}"
         if value is None:
             config.pop(full_key, None)
         else:
@@ -245,17 +255,19 @@ def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
     return config
 
 
-def run_program(stack: str = "dev", *, previous_outputs: Mapping[str, Any] | None = None,
-                **overrides: Any) -> ProgramRun:
-    """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides; the stack's
-    previous outputs are `previous_outputs` (a stack never deployed has none)."""
-    config = stack_config(stack, **overrides)
+def run_program(stack: str = "dev", *, program_dir: Path = PROJECT_DIR,
+                previous_outputs: Mapping[str, Any] | None = None, **overrides: Any) -> ProgramRun:
+    """Runs the Pulumi program in `program_dir` (this repository's by default) as `pulumi up` would, with the
+    stack file's config plus overrides; the stack's previous outputs are `previous_outputs` (a stack never
+    deployed has none)."""
+    config = stack_config(stack, program_dir, **overrides)
     region = str(config.get("aws:region", "ap-northeast-1"))
 
     def program() -> None:
-        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
 
-    return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs)
+    return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs,
+                project=project_name(program_dir))
 
 
 def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:
