@@ -423,7 +423,8 @@ def load_settings() -> StackSettings:
 
     config = all_config()
     return parse_settings(pulumi.get_stack(), as_optional_text(config.get("aws:region")),
-                          project_values(config, PROJECT_NAME), rewire_primary=os.environ.get(REWIRE_VARIABLE))
+                          # The project's name, not PROJECT_NAME: `pulumi new` lets a user name the project.
+                          project_values(config, pulumi.get_project()), rewire_primary=os.environ.get(REWIRE_VARIABLE))
 
 
 def settings_for_stack_file(stack: str, app_version: str | None = None) -> StackSettings:
