@@ -255,11 +255,16 @@ def stack_config(stack: str, program_dir: Path = PROJECT_DIR, **overrides: Any) 
     return config
 
 
-def run_program(stack: str = "dev", *, program_dir: Path = PROJECT_DIR,
-                previous_outputs: Mapping[str, Any] | None = None, **overrides: Any) -> ProgramRun:
-    """Runs the Pulumi program in `program_dir` (this repository's by default) as `pulumi up` would, with the
-    stack file's config plus overrides; the stack's previous outputs are `previous_outputs` (a stack never
-    deployed has none)."""
+def run_program(stack: str = "dev", *, previous_outputs: Mapping[str, Any] | None = None,
+                **overrides: Any) -> ProgramRun:
+    """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides; the stack's
+    previous outputs are `previous_outputs` (a stack never deployed has none)."""
+    return run_program_at(PROJECT_DIR, stack, previous_outputs=previous_outputs, **overrides)
+
+
+def run_program_at(program_dir: Path, stack: str, *, previous_outputs: Mapping[str, Any] | None = None,
+                   **overrides: Any) -> ProgramRun:
+    """Runs the Pulumi program in `program_dir` (its Pulumi.yaml names the project) like run_program."""
     config = stack_config(stack, program_dir, **overrides)
     region = str(config.get("aws:region", "ap-northeast-1"))
 

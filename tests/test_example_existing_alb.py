@@ -11,7 +11,7 @@ import pytest
 from settings import PROJECT_DIR
 from tests.aws_contract import program_violations
 from tests.aws_types import ALB, EC2_VPC, LISTENER, RULE, SERVICE, SG, SUBNET, TARGET_GROUP, VPC
-from tests.pulumi_harness import ProgramFailed, ProgramRun, run_program
+from tests.pulumi_harness import ProgramFailed, ProgramRun, run_program_at
 
 EXAMPLE_DIR = PROJECT_DIR / "examples" / "existing-alb"
 LISTENER_ARN = ("arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/50dc6c495c0c9188/"
@@ -32,7 +32,7 @@ GIVEN: dict[str, Any] = {
 
 @functools.cache
 def _example() -> ProgramRun:
-    return run_program("example", program_dir=EXAMPLE_DIR, **GIVEN)
+    return run_program_at(EXAMPLE_DIR, "example", **GIVEN)
 
 
 def test_the_example_creates_no_network_and_no_load_balancer() -> None:
@@ -63,4 +63,4 @@ def test_the_example_sends_only_requests_the_aws_models_accept() -> None:
 
 def test_the_example_refuses_an_image_without_a_digest() -> None:
     with pytest.raises(ProgramFailed, match="not pinned by digest"):
-        run_program("example", program_dir=EXAMPLE_DIR, **{**GIVEN, "image": "web:latest"})
+        run_program_at(EXAMPLE_DIR, "example", **{**GIVEN, "image": "web:latest"})
