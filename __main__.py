@@ -3,16 +3,12 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.container_image import ContainerImage
-from components.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
-from components.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
-from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from components.network import Network
-from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
-from components.rollout import LifecycleHook, Rollout
-from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
-from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
-from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
+from ecs_bluegreen import (
+    ContainerImage, DeploymentNotifications, DeploymentNotificationsArgs, EcsBlueGreenService,
+    EcsBlueGreenServiceArgs, LifecycleHook, LoadBalancer, LoadBalancerArgs, Network, RollbackAlarms,
+    RollbackAlarmsArgs, Rollout, RolloutDashboard, RolloutDashboardArgs, ServiceAutoscaling, ServiceAutoscalingArgs,
+    SmokeTestHook, SmokeTestHookArgs,
+)
 from live_stack import WIRING_OUTPUT, check_update, read_own_outputs
 from settings import load_settings
 

@@ -2,7 +2,7 @@
 replacing anything ECS references.
 
 ECS holds on to the listener rules, the target groups and the lifecycle hooks it was given, and the
-program leaves the service's load balancers alone once it exists (components/ecs_blue_green_service.py).
+program leaves the service's load balancers alone once it exists (ecs_bluegreen/ecs_blue_green_service.py).
 A config change that replaces a rule or a target group, moves the rules to another listener, changes
 the port the tasks listen on or drops the last hook therefore needs `python -m ops rewire`, which sends
 the new wiring once, oriented as ECS has it now; one that replaces the network has no safe path at all.

@@ -17,26 +17,30 @@ from typing import Any
 
 import pulumi
 
-from components.container_image import CONTAINER_PORTS, TAG_MUTABILITIES, ContainerImageArgs
-from components.deployment_notifications import EMAIL_ADDRESS_PATTERN
-from components.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS, ServiceSettings
-from components.load_balancer import COLORS, HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
-from components.network import NAT_GATEWAYS, NetworkArgs
-from components.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
-from components.rollout import (
+from ecs_bluegreen.container_image import CONTAINER_PORTS, TAG_MUTABILITIES, ContainerImageArgs
+from ecs_bluegreen.deployment_notifications import EMAIL_ADDRESS_PATTERN
+from ecs_bluegreen.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS, ServiceSettings
+from ecs_bluegreen.load_balancer import COLORS, HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
+from ecs_bluegreen.network import NAT_GATEWAYS, NetworkArgs
+from ecs_bluegreen.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
+from ecs_bluegreen.rollout import (
     CANARY_PERCENT, LINEAR_STEP_PERCENT, MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, TIMEOUT_ACTIONS, AllAtOnce,
     Canary, LifecycleHook, Linear, Strategy, manual_approval,
 )
-from components.service_autoscaling import TARGET_PERCENT, ScalingTargets
-from components.smoke_test_hook import SmokeTestChecks
+from ecs_bluegreen.service_autoscaling import TARGET_PERCENT, ScalingTargets
+from ecs_bluegreen.smoke_test_hook import SmokeTestChecks
 from config_reader import ConfigReader, SettingsError, as_optional_text, project_values
-from hooks.smoke_test import handler as smoke_test_hook
+from ecs_bluegreen.hooks.smoke_test import handler as smoke_test_hook
 from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
 
-__all__ = ["PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings", "load_settings",
+__all__ = ["APP_DIR", "DOCKERFILE", "PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings", "load_settings",
            "parse_settings", "settings_for_stack_file"]
 
 PROJECT_DIR = Path(__file__).resolve().parent
+# The demo app the stack builds, as `pulumi up` (run in the project directory) names it.
+APP_CONTEXT = "app"
+APP_DIR = PROJECT_DIR / APP_CONTEXT
+DOCKERFILE = APP_DIR / "Dockerfile"
 
 # Pulumi allows '.' in stack names; ECS task definition families and CloudWatch dashboard names, which
 # carry the stack name, allow only letters, digits, '-' and '_' (ECS RegisterTaskDefinition: family;
@@ -325,6 +329,8 @@ def _parse_image(raw: ConfigReader, app_version: str) -> ContainerImageArgs:
         app_version=app_version,
         force_delete_repository=raw.boolean("imageRepositoryForceDelete", True),
         images_to_keep=raw.integer("imagesToKeep", 10, 1, 1000),
+        context=APP_CONTEXT,
+        dockerfile=str(DOCKERFILE.relative_to(PROJECT_DIR)),
         tag_mutability=raw.choice("imageTagMutability", "MUTABLE", TAG_MUTABILITIES),
     )
 
@@ -421,7 +427,8 @@ def load_settings() -> StackSettings:
 
     config = all_config()
     return parse_settings(pulumi.get_stack(), as_optional_text(config.get("aws:region")),
-                          project_values(config, PROJECT_NAME), rewire_primary=os.environ.get(REWIRE_VARIABLE))
+                          # The project's name, not PROJECT_NAME: `pulumi new` lets a user name the project.
+                          project_values(config, pulumi.get_project()), rewire_primary=os.environ.get(REWIRE_VARIABLE))
 
 
 def settings_for_stack_file(stack: str, app_version: str | None = None) -> StackSettings:

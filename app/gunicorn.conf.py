@@ -1,6 +1,6 @@
 """gunicorn settings for the container; the Dockerfile's CMD loads this file.
 
-Settings that must agree with the ECS task definition (components/ecs_blue_green_service.py)
+Settings that must agree with the ECS task definition (ecs_bluegreen/ecs_blue_green_service.py)
 are checked against it by tests/test_app.py.
 """
 

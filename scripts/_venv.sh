@@ -1,5 +1,6 @@
 # Sourced by the scripts: creates ./venv (the virtualenv Pulumi.yaml names) and installs pinned
-# requirements into it, again only when a requirements file has changed since its last install.
+# requirements into it, and the library ecs_bluegreen/ editable, again only when a requirements file or
+# pyproject.toml has changed since its last install.
 #   ensure_venv                         what pulumi up and the operator tools need (requirements.txt)
 #   ensure_venv requirements-dev.txt    and the tests and checks (requirements-dev.txt includes it)
 ensure_venv() {
@@ -11,7 +12,8 @@ ensure_venv() {
   local file stamp wanted
   for file in requirements.txt "$@"; do
     stamp="venv/.${file%.txt}.sha256"
-    wanted="$(cat requirements.txt "$file" | sha256sum | cut -d' ' -f1)"  # the file and what it includes
+    # The file, what it includes, and pyproject.toml: requirements.txt installs the library (-e .).
+    wanted="$(cat requirements.txt "$file" pyproject.toml | sha256sum | cut -d' ' -f1)"
     if [ -x venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
       continue
     fi

@@ -13,10 +13,12 @@ import json
 import runpy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
@@ -60,6 +62,8 @@ class Registered:
     """`<provider urn>::<provider id>` for a custom resource; empty means the default provider."""
     providers: dict[str, str]
     """Package -> provider reference, as passed to a (remote) component."""
+    aliases: list[dict[str, Any]]
+    """As sent: {"spec": {"parentUrn": ..., "name": ...}} or {"urn": ...}."""
 
     def __getitem__(self, key: str) -> Any:
         return self.inputs[key]
@@ -208,6 +212,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             secret_inputs=secret_paths,
             provider=request.provider,
             providers=dict(request.providers),
+            aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
         ))
         return response
 
@@ -223,11 +228,11 @@ class ProgramFailed(Exception):
 
 def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str,
          previous_outputs: Mapping[str, Any] | None = None,
-         readable_stack_names: Callable[[str], bool] | None = None) -> ProgramRun:
+         readable_stack_names: Callable[[str], bool] | None = None, project: str = PROJECT_NAME) -> ProgramRun:
     mocks = _Mocks(region, previous_outputs, readable_stack_names)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor,
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor,
                              organization=ORGANIZATION)
     pulumi.runtime.set_all_config({key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()})
     # What pulumi.runtime.mocks.test() does before each test: forget a previous run's pending work.
@@ -246,14 +251,23 @@ def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], reg
     return ProgramRun(resources=monitor.registered, outputs=outputs, region=region, stacks_read=mocks.stacks_read)
 
 
-def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
-    """`Pulumi.<stack>.yaml`'s config, with project keys overridden by name (without the prefix)."""
+def project_name(program_dir: Path = PROJECT_DIR) -> str:
     import yaml
 
-    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return str(yaml.safe_load((program_dir / "Pulumi.yaml").read_text())["name"])
+
+
+def stack_config(stack: str, program_dir: Path = PROJECT_DIR, **overrides: Any) -> dict[str, Any]:
+    """`Pulumi.<stack>.yaml`'s config (none if the program has no such file), with project keys overridden by
+    name (without the prefix)."""
+    import yaml
+
+    stack_file = program_dir / f"Pulumi.{stack}.yaml"
+    document = (yaml.safe_load(stack_file.read_text()) if stack_file.exists() else None) or {}
     config = dict(document.get("config") or {})
+    project = project_name(program_dir)
     for key, value in overrides.items():
-        full_key = key if ":" in key else f"{PROJECT_NAME}:{key}"
+        full_key = key if ":" in key else f"{project}:{key}"
         if value is None:
             config.pop(full_key, None)
         else:
@@ -266,14 +280,21 @@ def run_program(stack: str = "dev", *, previous_outputs: Mapping[str, Any] | Non
     """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides; the stack's
     previous outputs are `previous_outputs` (a stack never deployed has none), readable by the names
     `readable_stack_names` accepts (default: any)."""
-    config = stack_config(stack, **overrides)
+    return run_program_at(PROJECT_DIR, stack, previous_outputs=previous_outputs,
+                          readable_stack_names=readable_stack_names, **overrides)
+
+
+def run_program_at(program_dir: Path, stack: str, *, previous_outputs: Mapping[str, Any] | None = None,
+                   readable_stack_names: Callable[[str], bool] | None = None, **overrides: Any) -> ProgramRun:
+    """Runs the Pulumi program in `program_dir` (its Pulumi.yaml names the project) like run_program."""
+    config = stack_config(stack, program_dir, **overrides)
     region = str(config.get("aws:region", "ap-northeast-1"))
 
     def program() -> None:
-        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
 
     return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs,
-                readable_stack_names=readable_stack_names)
+                readable_stack_names=readable_stack_names, project=project_name(program_dir))
 
 
 def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from app.app import app as flask_app
-from components.container_image import APP_DIR, DOCKERFILE
-from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH, CONTAINER_STOP_TIMEOUT_SECONDS
+from ecs_bluegreen.ecs_blue_green_service import CONTAINER_SCRATCH_PATH, CONTAINER_STOP_TIMEOUT_SECONDS
+from settings import APP_DIR, DOCKERFILE
 from tests.inflight_requests import InFlightRequests, Response, answers, free_port, get, listening_address, wait_until
 
 pytestmark = pytest.mark.waits

@@ -10,22 +10,22 @@ import pulumi
 import pytest
 import pulumi_aws as aws
 
-from tests.aws_types import (
-    ALARM, AWS_PROVIDER, DNS_RECORD, ECR_LIFECYCLE_POLICY, FUNCTION, IMAGE, INGRESS, LISTENER,
-    LOAD_BALANCER_COMPONENT, LOG_GROUP, NETWORK_COMPONENT, REPOSITORY, ROLE, ROLE_POLICY, RULE,
-    SCALING_POLICY, SCALING_TARGET, SERVICE, SG, SMOKE_TEST_HOOK_COMPONENT, TARGET_GROUP, TASK_DEFINITION,
-    VPC, VPC_ENDPOINT,
-)
-from components.container_image import ContainerImage, ContainerImageArgs
-from components.ecs_blue_green_service import (
+from ecs_bluegreen.container_image import ContainerImage, ContainerImageArgs
+from ecs_bluegreen.ecs_blue_green_service import (
     CONTAINER_NAME, EcsBlueGreenService, EcsBlueGreenServiceArgs, ServiceSettings,
 )
-from components.load_balancer import HttpsListener, LoadBalancer, LoadBalancerArgs, LoadBalancerSettings
-from components.network import Network, NetworkArgs
-from components.rollback_alarms import AlarmThresholds, RollbackAlarms, RollbackAlarmsArgs
-from components.rollout import AllAtOnce, Canary, Rollout, manual_approval
-from components.service_autoscaling import ScalingTargets, ServiceAutoscaling, ServiceAutoscalingArgs
-from components.smoke_test_hook import SmokeTestChecks, SmokeTestHook, SmokeTestHookArgs
+from ecs_bluegreen.load_balancer import HttpsListener, LoadBalancer, LoadBalancerArgs, LoadBalancerSettings
+from ecs_bluegreen.network import Network, NetworkArgs
+from ecs_bluegreen.rollback_alarms import AlarmThresholds, RollbackAlarms, RollbackAlarmsArgs
+from ecs_bluegreen.rollout import AllAtOnce, Canary, Rollout, manual_approval
+from ecs_bluegreen.service_autoscaling import ScalingTargets, ServiceAutoscaling, ServiceAutoscalingArgs
+from ecs_bluegreen.smoke_test_hook import SmokeTestChecks, SmokeTestHook, SmokeTestHookArgs
+from tests.aws_types import (
+    ALARM, AWS_PROVIDER, BLUE_GREEN_TARGETS_COMPONENT, DNS_RECORD, ECR_LIFECYCLE_POLICY, FUNCTION, IMAGE, INGRESS,
+    LISTENER, LOAD_BALANCER_COMPONENT, LOG_GROUP, NETWORK_COMPONENT, RANDOM_PASSWORD, REPOSITORY, ROLE, ROLE_POLICY,
+    RULE, SCALING_POLICY, SCALING_TARGET, SERVICE, SG, SMOKE_TEST_HOOK_COMPONENT, TARGET_GROUP, TASK_DEFINITION,
+    VPC, VPC_ENDPOINT,
+)
 from tests.pulumi_harness import run_component
 
 
@@ -51,8 +51,8 @@ def test_load_balancer_on_a_custom_port_with_test_rule_and_https() -> None:
         container_port=9000, health_check_path="/ready", deregistration_delay_seconds=5,
         test_traffic_header_name="X-Canary", https=HttpsListener(
             certificate_arn="arn:aws:acm:ap-northeast-1:111122223333:certificate/abc", domain_name="svc.example.org")))))
-    component = run.one(LOAD_BALANCER_COMPONENT)
-    assert all(r.parent == component.urn for r in run.resources if r is not component)
+    component, targets = run.one(LOAD_BALANCER_COMPONENT), run.one(BLUE_GREEN_TARGETS_COMPONENT)
+    assert all(r.parent in (component.urn, targets.urn) for r in run.resources if r is not component)
     for group in run.of_type(TARGET_GROUP):
         assert (group["port"], group["healthCheck"]["path"], group["deregistrationDelay"]) == (9000, "/ready", 5)
         assert group["vpcId"] == "vpc-1"
@@ -69,7 +69,8 @@ def test_load_balancer_on_a_custom_port_with_test_rule_and_https() -> None:
 
 def test_container_image_honours_mutability_retention_and_version() -> None:
     run = run_component(lambda: ContainerImage("img", ContainerImageArgs(
-        app_version="2024.06.01-rc.1", force_delete_repository=False, images_to_keep=3, tag_mutability="IMMUTABLE")))
+        app_version="2024.06.01-rc.1", force_delete_repository=False, images_to_keep=3, context="services/web",
+        tag_mutability="IMMUTABLE")))
     repository = run.one(REPOSITORY)
     assert (repository["imageTagMutability"], repository["forceDelete"]) == ("IMMUTABLE", False)
     policy = json.loads(run.one(ECR_LIFECYCLE_POLICY)["policy"])
@@ -77,6 +78,14 @@ def test_container_image_honours_mutability_retention_and_version() -> None:
     image = run.one(IMAGE)
     assert image["imageName"].endswith(":2024.06.01-rc.1")
     assert image["build"]["args"] == {"APP_VERSION": "2024.06.01-rc.1"}
+    assert (image["build"]["context"], image["build"]["dockerfile"]) == ("services/web", "services/web/Dockerfile")
+
+
+@pytest.mark.parametrize("context, dockerfile", [("", None), ("/abs/app", None), ("app", "/abs/Dockerfile")])
+def test_container_image_builds_only_from_paths_relative_to_the_project(context: str, dockerfile: str | None) -> None:
+    with pytest.raises(ValueError, match="relative to the project"):
+        ContainerImageArgs(app_version="v1", force_delete_repository=True, images_to_keep=1, context=context,
+                           dockerfile=dockerfile)
 
 
 def service_settings(**overrides: object) -> ServiceSettings:
@@ -175,6 +184,17 @@ def test_components_accept_a_provider_for_their_children() -> None:
     run = run_component(build)
     provider = run.one(AWS_PROVIDER)
     assert all(a.provider.startswith(provider.urn) for a in run.of_type(ALARM))
+
+
+def test_target_groups_and_rules_keep_the_urns_they_had_as_direct_children_of_the_load_balancer() -> None:
+    # Before BlueGreenTargets existed they were the LoadBalancer's own children: without the alias a live
+    # stack would replace its target groups and rules, which ECS is serving from, and the service with them.
+    run = run_component(lambda: LoadBalancer("lb", lb_args(settings=lb_settings(test_traffic_header_name="X-Canary"))))
+    component, targets = run.one(LOAD_BALANCER_COMPONENT), run.one(BLUE_GREEN_TARGETS_COMPONENT)
+    moved = list(run.children_of(targets))
+    assert {r.type for r in moved} == {TARGET_GROUP, RULE, RANDOM_PASSWORD} and len(moved) == 5
+    for resource in moved:
+        assert {"spec": {"parentUrn": component.urn}} in resource.aliases, resource.name
 
 
 def lb_settings(**overrides: object) -> LoadBalancerSettings:

@@ -1,6 +1,6 @@
 """The image, proven: builds the real app/Dockerfile and runs the real container on every run.
 
-It uses the build args and platform that `pulumi up` uses (components/container_image.py), adding
+It uses the build args and platform that `pulumi up` uses (ecs_bluegreen/container_image.py), adding
 only BASE_IMAGE (a local stand-in, unless CONTAINER_TEST_BASE_IMAGE says otherwise) and the
 machine's proxy variables. Containers run as the ECS task definition runs them: PORT set to the
 container port, read-only root filesystem, writable scratch path, SIGTERM then the stop timeout.
@@ -26,13 +26,13 @@ from typing import Any
 import pytest
 from _pytest.capture import CaptureManager
 
-from components.container_image import APP_DIR, DOCKERFILE, IMAGE_PLATFORM, image_build_args
-from components.ecs_blue_green_service import (
+from ecs_bluegreen.container_image import IMAGE_PLATFORM, image_build_args
+from ecs_bluegreen.ecs_blue_green_service import (
     CONTAINER_HEALTH_CHECK_COMMAND,
     CONTAINER_SCRATCH_PATH,
     CONTAINER_STOP_TIMEOUT_SECONDS,
 )
-from settings import settings_for_stack_file
+from settings import APP_DIR, DOCKERFILE, settings_for_stack_file
 from tests.container_engine import Engine, EngineUnavailable, docker_engine, stand_in_base_image
 from tests.inflight_requests import (PROC_NET_TCP_TABLES, InFlightRequests, Response, free_port, get, tcp_listener,
                                      wait_until)

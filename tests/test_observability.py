@@ -15,8 +15,8 @@ from botocore.stub import Stubber
 from moto.events.models import EventPattern
 from moto.events.utils import EventMessageType
 
-from components.deployment_notifications import MESSAGE_FIELDS, DeploymentNotificationsArgs
-from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs, dashboard_name
+from ecs_bluegreen.deployment_notifications import MESSAGE_FIELDS, DeploymentNotificationsArgs
+from ecs_bluegreen.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs, dashboard_name
 from settings import SettingsError, parse_settings, settings_for_stack_file
 from tests.aws_types import (
     ALARM, ALB, CLUSTER, DASHBOARD, DEPLOYMENT_NOTIFICATIONS_COMPONENT, EVENT_RULE, EVENT_TARGET,

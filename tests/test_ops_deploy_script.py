@@ -37,12 +37,13 @@ def project(tmp_path: Path) -> Path:
     """A copy of the scripts and requirements, ./venv linked to this checkout's, and an empty bin/."""
     root = tmp_path / "project"
     (root / "scripts").mkdir(parents=True)
-    for name in ("scripts/deploy-dev.sh", "scripts/_venv.sh", "requirements.txt"):
+    for name in ("scripts/deploy-dev.sh", "scripts/_venv.sh", "requirements.txt", "pyproject.toml"):
         shutil.copy2(REPO / name, root / name)
     (root / "venv").symlink_to((REPO / "venv").resolve())
     stamp = (REPO / "venv" / ".requirements.sha256").read_text().strip()
     lock = (REPO / "requirements.txt").read_bytes()
-    digest = hashlib.sha256(lock + lock).hexdigest()  # as scripts/_venv.sh stamps requirements.txt
+    # As scripts/_venv.sh stamps requirements.txt: the lock, what it includes (itself) and pyproject.toml.
+    digest = hashlib.sha256(lock + lock + (REPO / "pyproject.toml").read_bytes()).hexdigest()
     assert stamp == digest, "./venv is not installed from requirements.txt: the script would run pip in it"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

@@ -11,11 +11,14 @@ from pathlib import Path
 from settings import PROJECT_DIR
 
 
+EDITABLE_LIBRARY = "-e ."  # the library this repository builds: the one line that is not a pin
+
+
 def pins(path: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-r "):
+        if not line or line.startswith("-r ") or line == EDITABLE_LIBRARY:
             continue
         match = re.fullmatch(r"([A-Za-z0-9_.\[\]-]+)==([^\s;]+)", line)
         assert match, f"{path.name}: '{line}' is not pinned with =="
@@ -33,6 +36,11 @@ def test_the_locks_pin_each_package_once_and_every_direct_dependency() -> None:
         for name, version in pins(PROJECT_DIR / source).items():
             assert lock.get(name) == version, f"{source} has {name}=={version}, the lock {lock.get(name)}"
     assert "-r requirements.txt" in (PROJECT_DIR / "requirements-dev.txt").read_text().splitlines()
+
+
+def test_pulumi_ups_venv_installs_the_library_the_program_imports() -> None:
+    for source in ("requirements.in", "requirements.txt"):
+        assert EDITABLE_LIBRARY in (PROJECT_DIR / source).read_text().splitlines(), source
 
 
 def test_pulumi_up_needs_no_test_tool() -> None:

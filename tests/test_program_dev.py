@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.ecs_blue_green_service import CONTAINER_NAME, CONTAINER_STOP_TIMEOUT_SECONDS
-from components.rollout import ROLLOUT_OVERHEAD_MINUTES
+from ecs_bluegreen.ecs_blue_green_service import CONTAINER_NAME, CONTAINER_STOP_TIMEOUT_SECONDS
+from ecs_bluegreen.rollout import ROLLOUT_OVERHEAD_MINUTES
 from tests.aws_types import (
     ALB, AWS_PROVIDER, CAPACITY_PROVIDERS, CLUSTER, ECR_LIFECYCLE_POLICY, EGRESS, IMAGE, INGRESS, LISTENER,
     LOG_GROUP, REPOSITORY, ROLE_POLICY_ATTACHMENT, RULE, SERVICE, SG, TARGET_GROUP, TARGET_GROUP_ATTACHMENT,
@@ -267,7 +267,7 @@ def test_service_waits_for_its_roles_policies_and_ignores_nothing_it_deploys(dev
 def test_every_resource_is_parented_to_a_component(dev: ProgramRun) -> None:
     components = {r.urn: r for r in dev.resources if r.type.startswith("ecs-bluegreen:index:")}
     assert {c.type.rsplit(":", 1)[-1] for c in components.values()} == \
-        {"Network", "LoadBalancer", "ContainerImage", "EcsBlueGreenService", "RolloutDashboard"}
+        {"Network", "LoadBalancer", "BlueGreenTargets", "ContainerImage", "EcsBlueGreenService", "RolloutDashboard"}
     for resource in dev.resources:
         if resource.urn not in components and not resource.type.startswith("pulumi:providers:"):
             assert resource.parent in components, f"{resource.name} is not inside a component"

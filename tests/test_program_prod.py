@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.container_image import APP_DIR
-from components.ecs_blue_green_service import CONTAINER_SCRATCH_PATH
-from components.load_balancer import TLS_POLICY
+from ecs_bluegreen.ecs_blue_green_service import CONTAINER_SCRATCH_PATH
+from ecs_bluegreen.load_balancer import TLS_POLICY
+from settings import APP_DIR
 from tests.aws_types import (
     ALB, AWS_PROVIDER, CLUSTER, DNS_RECORD, INGRESS, LISTENER, REPOSITORY, RULE, SCALING_POLICY,
     SCALING_TARGET, SERVICE, SG, TASK_DEFINITION, VPC, VPC_ENDPOINT,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.rollout import (
+from ecs_bluegreen.rollout import (
     ROLLOUT_OVERHEAD_MINUTES,
     AllAtOnce,
     Canary,
@@ -19,8 +19,8 @@ from components.rollout import (
     Rollout,
     manual_approval,
 )
-from components.smoke_test_hook import SmokeTestChecks, SmokeTestHookArgs
-from hooks.smoke_test import handler as hook
+from ecs_bluegreen.smoke_test_hook import SmokeTestChecks, SmokeTestHookArgs
+from ecs_bluegreen.hooks.smoke_test import handler as hook
 from settings import SettingsError
 from tests.test_settings import parse
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from components.smoke_test_hook import HANDLER_FILE
+from ecs_bluegreen.smoke_test_hook import HANDLER_FILE
 from tests.aws_types import (
     ALARM, ALB, FUNCTION, LOG_GROUP, RANDOM_PASSWORD, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, RULE, SERVICE,
 )

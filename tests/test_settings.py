@@ -9,7 +9,7 @@ import pulumi
 import pytest
 import yaml
 
-from components.rollout import Linear
+from ecs_bluegreen.rollout import Linear
 from settings import PROJECT_DIR, SettingsError, StackSettings, parse_settings, settings_for_stack_file
 from tests.pulumi_harness import ProgramFailed, run_program
 

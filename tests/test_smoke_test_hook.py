@@ -1,4 +1,4 @@
-"""The smoke-test lifecycle hook (hooks/smoke_test) against real HTTP servers on loopback.
+"""The smoke-test lifecycle hook (ecs_bluegreen/hooks/smoke_test) against real HTTP servers on loopback.
 
 Nothing is mocked. The app runs under gunicorn with app/gunicorn.conf.py, as app/Dockerfile runs
 it; in front of it a small proxy plays the ALB's test listener rule: it forwards only requests
@@ -30,14 +30,14 @@ from typing import Any
 
 import pytest
 
-from hooks.smoke_test import handler as hook
+from ecs_bluegreen.hooks.smoke_test import handler as hook
 from tests.fake_endpoints import serve_handler
 
 pytestmark = pytest.mark.waits
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = REPO_ROOT / "app"
-HOOK_DIR = REPO_ROOT / "hooks" / "smoke_test"
+HOOK_DIR = REPO_ROOT / "ecs_bluegreen" / "hooks" / "smoke_test"
 
 APP_VERSION = "v2"
 HEADER_NAME = "X-Bluegreen-Test"

@@ -21,7 +21,7 @@ def registering_sources(token: str) -> list[Path]:
     """The source files one of which must contain the token literally."""
     package, module, name = token.split(":")
     if package == "ecs-bluegreen":
-        return sorted((PROJECT_DIR / "components").glob("*.py"))
+        return sorted((PROJECT_DIR / "ecs_bluegreen").glob("*.py"))
     if package == "pulumi":  # pulumi:providers:<package>: the provider resource of that package's SDK
         return [sdk_root(name) / "provider.py"]
     folder = module.split("/")[0]

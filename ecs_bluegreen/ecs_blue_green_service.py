@@ -10,10 +10,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.container_image import CONTAINER_PORTS
-from components.iam import trust_policy
-from components.load_balancer import Color
-from components.rollout import Rollout
+from ecs_bluegreen.blue_green_targets import Color
+from ecs_bluegreen.container_image import CONTAINER_PORTS
+from ecs_bluegreen.iam import trust_policy
+from ecs_bluegreen.rollout import Rollout
 
 CONTAINER_NAME = "flask-container"
 # ECS sends SIGTERM, waits this long, then SIGKILL; the app's server drains well within it.

@@ -1,31 +1,19 @@
-"""LoadBalancer: the ALB, its two target groups, and the listener rules that ECS shifts between them."""
+"""LoadBalancer: the ALB, its security groups and listeners, and on them the two target groups and the
+listener rules that ECS shifts between them (BlueGreenTargets)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
-from components.container_image import CONTAINER_PORTS
+from ecs_bluegreen.blue_green_targets import (
+    ALL_PATHS, COLORS, HEADER_NAME_PATTERN, BlueGreenTargets, BlueGreenTargetsArgs, Color, TargetGroupRefs, TestTraffic,
+    check_target_settings,
+)
 
-Color = Literal["blue", "green"]
-COLORS: tuple[Color, Color] = ("blue", "green")
-
-# Tight health checks and a short drain, so a rollout takes minutes rather than a quarter hour:
-# a new task is healthy after 2 x 10 s, and an old one drains for 30 s instead of the default 300 s.
-HEALTH_CHECK_INTERVAL_SECONDS = 10
-HEALTH_CHECK_TIMEOUT_SECONDS = 5
-HEALTHY_THRESHOLD = 2
-UNHEALTHY_THRESHOLD = 2
-
-# Lower number = evaluated first. The test rule must win over the catch-all production rule.
-TEST_RULE_PRIORITY = 10
-PRODUCTION_RULE_PRIORITY = 100
 # With HTTPS, plain HTTP is redirected by a rule ahead of any forward rule left on the HTTP listener, so
 # that the moment HTTPS is turned on, HTTP clients leave the old rules (which the rewire deployment's
 # clean-up drains) for the new ones. In the update that turns HTTPS off it drops behind the new HTTP
@@ -36,11 +24,6 @@ HTTP_REDIRECT_RULE_PRIORITY_WHILE_LEAVING_HTTPS = 50000
 
 # Any modern client speaks TLS 1.2; this policy offers TLS 1.3 and 1.2 with forward secrecy only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-
-
-# Letters, digits and '-': an ALB that drops invalid header fields drops any other name (so the test
-# rule would never match); ALB conditions allow at most 40 characters.
-HEADER_NAME_PATTERN = re.compile(r"[A-Za-z0-9-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -80,18 +63,8 @@ class LoadBalancerSettings:
     live version. ECS owns the weights after that."""
 
     def __post_init__(self) -> None:
-        low, high = CONTAINER_PORTS
-        if not low <= self.container_port <= high:
-            raise ValueError(f"container_port {self.container_port} is not in {low}-{high} "
-                             "(the image runs as non-root)")
-        if not self.health_check_path.startswith("/") or len(self.health_check_path) > 1024:
-            raise ValueError(f"health_check_path {self.health_check_path!r} is not a path of at most 1024 characters")
-        if not 0 <= self.deregistration_delay_seconds <= 3600:
-            raise ValueError(f"deregistration_delay_seconds {self.deregistration_delay_seconds} is not in 0-3600")
-        name = self.test_traffic_header_name
-        if name is not None and (not HEADER_NAME_PATTERN.fullmatch(name) or name.lower() == "host"):
-            raise ValueError(f"test_traffic_header_name {name!r} is not a header name of at most 40 letters, "
-                             "digits and '-' other than Host")
+        check_target_settings(self.container_port, self.health_check_path, self.test_traffic_header_name,
+                              self.deregistration_delay_seconds)
 
 
 @dataclass(frozen=True)
@@ -109,28 +82,6 @@ class LoadBalancerArgs:
             raise ValueError("leaving_https_domain is for the update that turns HTTPS off; https is still set")
 
 
-@dataclass(frozen=True)
-class TargetGroupRefs:
-    """What other components need of one target group."""
-
-    arn: pulumi.Output[str]
-    name: pulumi.Output[str]
-    arn_suffix: pulumi.Output[str]
-    """The CloudWatch dimension (TargetGroup=...)."""
-
-
-@dataclass(frozen=True)
-class TestTraffic:
-    """The test listener rule and the secret header value that matches it."""
-
-    __test__ = False  # not a pytest test class
-    rule_arn: pulumi.Output[str]
-    header_name: str
-    header_value: pulumi.Output[str]
-    """A Pulumi secret."""
-
-
-_ALL_PATHS = aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"]))
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -151,8 +102,6 @@ class LoadBalancer(pulumi.ComponentResource):
 
         settings = args.settings
         alb_sg, service_sg, public_ingress = self._security_groups(args.vpc_id, settings)
-        groups: dict[Color, aws.lb.TargetGroup] = {
-            color: self._target_group(args.vpc_id, settings, color) for color in COLORS}
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
@@ -165,24 +114,31 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._child,
         )
         http_listener, rules_listener = self._listeners(settings.https, alb)
-        production_rule = self._forward_rule(
-            "production-rule", PRODUCTION_RULE_PRIORITY, rules_listener, groups, settings.serving_group, _ALL_PATHS)
-        self.test_traffic = self._test_rule(settings, rules_listener, groups)
+        targets = BlueGreenTargets(name, BlueGreenTargetsArgs(
+            vpc_id=args.vpc_id,
+            listener_arn=rules_listener.arn,
+            container_port=settings.container_port,
+            health_check_path=settings.health_check_path,
+            test_traffic_header_name=settings.test_traffic_header_name,
+            deregistration_delay_seconds=settings.deregistration_delay_seconds,
+            serving_group=settings.serving_group,
+            adopt_from=self,
+        ), opts=self._child)
+        self.test_traffic = targets.test_traffic
         self.url, record = self._url(settings.https, alb)
         if settings.https is not None:
             # Nobody is redirected before the domain resolves, port 443 is open and the rules are there.
             self._http_redirect_rule(http_listener, settings.https.domain_name, HTTP_REDIRECT_RULE_PRIORITY,
-                                     after=[production_rule, *public_ingress, *([record] if record else [])])
+                                     after=[targets.production_rule, *public_ingress, *([record] if record else [])])
         elif args.leaving_https_domain is not None:
             self._http_redirect_rule(http_listener, args.leaving_https_domain,
-                                     HTTP_REDIRECT_RULE_PRIORITY_WHILE_LEAVING_HTTPS, after=[production_rule])
+                                     HTTP_REDIRECT_RULE_PRIORITY_WHILE_LEAVING_HTTPS, after=[targets.production_rule])
 
         self.service_security_group_id = service_sg.id
-        self.target_groups: dict[Color, TargetGroupRefs] = {
-            color: TargetGroupRefs(group.arn, group.name, group.arn_suffix) for color, group in groups.items()}
+        self.target_groups = targets.target_groups
         self.alb_arn_suffix = alb.arn_suffix
         self.dns_name = alb.dns_name
-        self.production_listener_rule_arn = production_rule.arn
+        self.production_listener_rule_arn = targets.production_listener_rule_arn
         self.register_outputs({
             "url": self.url,
             "target_group_arns": {color: group.arn for color, group in self.target_groups.items()},
@@ -224,34 +180,6 @@ class LoadBalancer(pulumi.ComponentResource):
             ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0", opts=child)
         return alb_sg, service_sg, public_ingress
 
-    def _target_group(self, vpc_id: pulumi.Input[str], settings: LoadBalancerSettings,
-                      color: Color) -> aws.lb.TargetGroup:
-        return aws.lb.TargetGroup(
-            f"{self._name}-{color}",
-            vpc_id=vpc_id,
-            target_type="ip",
-            protocol="HTTP",
-            protocol_version="HTTP1",
-            port=settings.container_port,
-            deregistration_delay=settings.deregistration_delay_seconds,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                protocol="HTTP",
-                path=settings.health_check_path,
-                matcher="200",
-                interval=HEALTH_CHECK_INTERVAL_SECONDS,
-                timeout=HEALTH_CHECK_TIMEOUT_SECONDS,
-                healthy_threshold=HEALTHY_THRESHOLD,
-                unhealthy_threshold=UNHEALTHY_THRESHOLD,
-            ),
-            tags={"Color": color},
-            # With IP targets ECS registers each task with the container port the service names, and the
-            # health check goes to the port a target is registered with (traffic-port), so the group's
-            # own port is only a default. It keeps the one it was created with: `port` forces a
-            # replacement, which would leave the listener rules and the service pointing at deleted groups.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["port"]),
-        )
-
     def _listeners(self, https: HttpsListener | None,
                    alb: aws.lb.LoadBalancer) -> tuple[aws.lb.Listener, aws.lb.Listener]:
         """The HTTP listener, and with a certificate the HTTPS one; returns HTTP's and the one holding the rules."""
@@ -282,45 +210,11 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{self._name}-http-redirect",
             listener_arn=http_listener.arn,
             priority=priority,
-            conditions=[_ALL_PATHS],
+            conditions=[ALL_PATHS],
             actions=[aws.lb.ListenerRuleActionArgs(type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(
                 protocol="HTTPS", port="443", host=domain, status_code="HTTP_301"))],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
-
-    def _forward_rule(self, rule_name: str, priority: int, listener: aws.lb.Listener,
-                      groups: dict[Color, aws.lb.TargetGroup], serving_group: Color,
-                      condition: aws.lb.ListenerRuleConditionArgs) -> aws.lb.ListenerRule:
-        return aws.lb.ListenerRule(
-            f"{self._name}-{rule_name}",
-            listener_arn=listener.arn,
-            priority=priority,
-            conditions=[condition],
-            actions=[aws.lb.ListenerRuleActionArgs(
-                type="forward",
-                forward=aws.lb.ListenerRuleActionForwardArgs(target_groups=[
-                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(
-                        arn=groups[color].arn, weight=100 if color == serving_group else 0)
-                    for color in COLORS]),
-            )],
-            # ECS rewrites these weights on every deployment; without ignore_changes the next
-            # `pulumi up` would reset them and could send traffic to an empty target group.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
-        )
-
-    def _test_rule(self, settings: LoadBalancerSettings, listener: aws.lb.Listener,
-                   groups: dict[Color, aws.lb.TargetGroup]) -> TestTraffic | None:
-        header_name = settings.test_traffic_header_name
-        if header_name is None:
-            return None
-        # Letters and digits only: ALB header conditions treat * and ? as wildcards.
-        value = random.RandomPassword(f"{self._name}-test-header-value", length=32, special=False, opts=self._child)
-        secret = pulumi.Output.secret(value.result)
-        rule = self._forward_rule(
-            "test-rule", TEST_RULE_PRIORITY, listener, groups, settings.serving_group,
-            aws.lb.ListenerRuleConditionArgs(http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                http_header_name=header_name, values=[secret])))
-        return TestTraffic(rule_arn=rule.arn, header_name=header_name, header_value=secret)
 
     def _url(self, https: HttpsListener | None,
              alb: aws.lb.LoadBalancer) -> tuple[pulumi.Output[str], aws.route53.Record | None]:

@@ -1,5 +1,5 @@
 """SmokeTestHook: the Lambda that ECS calls at POST_TEST_TRAFFIC_SHIFT to check the new revision
-through the test listener rule before production traffic moves (code: hooks/smoke_test/handler.py)."""
+through the test listener rule before production traffic moves (code: ecs_bluegreen/hooks/smoke_test/handler.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import allow, trust_policy
-from components.rollout import LambdaTarget, LifecycleHook, hook_details_json
-from hooks.smoke_test import handler
+from ecs_bluegreen.iam import allow, trust_policy
+from ecs_bluegreen.rollout import LambdaTarget, LifecycleHook, hook_details_json
+from ecs_bluegreen.hooks.smoke_test import handler
 
 HANDLER_FILE = Path(handler.__file__).resolve()
 # Two requests of at most this long each per invocation; the function's timeout leaves room for both.

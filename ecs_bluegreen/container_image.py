@@ -1,19 +1,15 @@
-"""ContainerImage: the ECR repository and the app image, built from `app/` and pushed by digest."""
+"""ContainerImage: the ECR repository and the app image, built from a Docker context and pushed by digest."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-APP_DIR = PROJECT_DIR / "app"
-DOCKERFILE = APP_DIR / "Dockerfile"
 # Fargate tasks run LINUX/X86_64 (the seed's task definition); build for it even on an arm64 laptop.
 IMAGE_PLATFORM = "linux/amd64"
 
@@ -33,12 +29,20 @@ class ContainerImageArgs:
     app_version: str
     force_delete_repository: bool
     images_to_keep: int
+    context: str
+    """The Docker build context, relative to the Pulumi project directory (where `pulumi up` runs), e.g.
+    "app": relative, so that a checkout elsewhere builds the same inputs and does not rebuild."""
+    dockerfile: str | None = None
+    """Relative to the project directory too; None: `<context>/Dockerfile`."""
     tag_mutability: TagMutability = "MUTABLE"
     """IMMUTABLE: pushing another image under an existing appVersion fails (prod)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.images_to_keep <= 1000:
             raise ValueError(f"images_to_keep {self.images_to_keep} is not in 1-1000")
+        for path in (self.context, self.dockerfile or "."):
+            if not path or path.startswith("/"):
+                raise ValueError(f"build path {path!r} is not relative to the project directory")
 
 
 class ContainerImage(pulumi.ComponentResource):
@@ -79,10 +83,8 @@ class ContainerImage(pulumi.ComponentResource):
             f"{name}-image",
             image_name=repository.repository_url.apply(lambda url: f"{url}:{args.app_version}"),
             build=docker.DockerBuildArgs(
-                # Relative to the project (Pulumi's working directory), so the inputs do not change
-                # with the checkout's location and trigger a rebuild on another machine.
-                context=str(APP_DIR.relative_to(PROJECT_DIR)),
-                dockerfile=str(DOCKERFILE.relative_to(PROJECT_DIR)),
+                context=args.context,
+                dockerfile=args.dockerfile or f"{args.context}/Dockerfile",
                 platform=IMAGE_PLATFORM,
                 args=image_build_args(args.app_version),
             ),

@@ -1,1 +1,0 @@
-"""The stack's building blocks, one ComponentResource per module."""
