@@ -3,18 +3,18 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.container_image import ContainerImage
+from components.container_image import ContainerImage, ContainerImageArgs
 from components.deployment_notifications import DeploymentNotifications, DeploymentNotificationsArgs
 from components.ecs_blue_green_service import EcsBlueGreenService, EcsBlueGreenServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from components.network import Network
+from components.network import ExistingNetworkArgs, Network, look_up_subnet
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
 from components.rollout import LifecycleHook, Rollout
 from components.rollout_dashboard import RolloutDashboard, RolloutDashboardArgs
 from components.service_autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs
 from live_stack import WIRING_OUTPUT, check_update, read_own_outputs
-from settings import load_settings
+from settings import check_existing_network, load_settings
 
 settings = load_settings()
 deployment = settings.deployment
@@ -25,17 +25,24 @@ live_update = check_update(settings, read_own_outputs())
 aws_provider = aws.Provider("aws", region=settings.region,
                             default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags))
 with_tags = pulumi.ResourceOptions(providers=[aws_provider])
+if isinstance(settings.network, ExistingNetworkArgs):
+    # Before any other resource: subnets outside the VPC or in one zone stop here, in one line.
+    check_existing_network(settings.network, lambda subnet_id: look_up_subnet(subnet_id, aws_provider))
 
 network = Network("app", settings.network, opts=with_tags)
 
 load_balancer = LoadBalancer("app", LoadBalancerArgs(
     vpc_id=network.vpc_id,
-    subnet_ids=network.public_subnet_ids,
+    subnet_ids=network.alb_subnet_ids,
     settings=settings.load_balancer,
     leaving_https=live_update.leaving_https,
 ), opts=with_tags)
 
-image = ContainerImage("app", settings.image, opts=with_tags)
+if isinstance(settings.image, ContainerImageArgs):
+    image = ContainerImage("app", settings.image, opts=with_tags)
+    image_ref, repository_url = image.image_ref, image.repository_url
+else:  # built elsewhere: no build, no repository
+    image_ref, repository_url = pulumi.Output.from_input(settings.image.image_ref), None
 
 test_traffic = load_balancer.test_traffic
 smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
@@ -59,7 +66,7 @@ rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
 service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     settings=settings.service,
     region=settings.region,
-    image_ref=image.image_ref,
+    image_ref=image_ref,
     subnet_ids=network.task_subnet_ids,
     assign_public_ip=network.tasks_need_public_ip,
     security_group_id=load_balancer.service_security_group_id,
@@ -108,8 +115,9 @@ if test_traffic is not None:
     pulumi.export("testListenerRuleArn", test_traffic.rule_arn)
     pulumi.export("testTrafficHeaderName", test_traffic.header_name)
     pulumi.export("testTrafficHeaderValue", test_traffic.header_value)
-pulumi.export("repositoryUrl", image.repository_url)
-pulumi.export("imageRef", image.image_ref)
+if repository_url is not None:
+    pulumi.export("repositoryUrl", repository_url)
+pulumi.export("imageRef", image_ref)
 pulumi.export("taskDefinitionArn", service.task_definition_arn)
 pulumi.export("logGroupName", service.log_group_name)
 pulumi.export("dashboardUrl", rollout_dashboard.url)

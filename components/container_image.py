@@ -1,8 +1,10 @@
-"""ContainerImage: the ECR repository and the app image, built from `app/` and pushed by digest."""
+"""ContainerImage: the ECR repository and the app image, built (from `app/` unless told otherwise) and
+pushed by digest; or PrebuiltImage, an image built elsewhere, named by digest, for which nothing is created."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
@@ -14,11 +16,17 @@ import pulumi_docker as docker
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 APP_DIR = PROJECT_DIR / "app"
 DOCKERFILE = APP_DIR / "Dockerfile"
+DEFAULT_BUILD_CONTEXT = str(APP_DIR.relative_to(PROJECT_DIR))
 # Fargate tasks run LINUX/X86_64 (the seed's task definition); build for it even on an arm64 laptop.
 IMAGE_PLATFORM = "linux/amd64"
 
 TagMutability = Literal["MUTABLE", "IMMUTABLE"]
 TAG_MUTABILITIES: tuple[TagMutability, ...] = get_args(TagMutability)
+# <registry>/<repository>@sha256:<digest>: a digest names exactly one image, so a new one is always a new
+# task definition revision, and ECS never resolves a moving tag during a rollout. The registry is a host
+# name with a dot (as Docker tells a registry from a repository's first part), e.g. docker.io.
+IMAGE_DIGEST_PATTERN = re.compile(
+    r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+@sha256:[0-9a-f]{64}")
 # The ports the container may listen on: the image runs as a non-root user, which cannot bind below 1024.
 CONTAINER_PORTS = (1024, 65535)
 
@@ -35,10 +43,33 @@ class ContainerImageArgs:
     images_to_keep: int
     tag_mutability: TagMutability = "MUTABLE"
     """IMMUTABLE: pushing another image under an existing appVersion fails (prod)."""
+    context: str = DEFAULT_BUILD_CONTEXT
+    """The build context, relative to the project (Pulumi's working directory), so the inputs do not
+    change with the checkout's location and trigger a rebuild on another machine."""
+    dockerfile: str = str(DOCKERFILE.relative_to(PROJECT_DIR))
+    """The Dockerfile, relative to the project too."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.images_to_keep <= 1000:
             raise ValueError(f"images_to_keep {self.images_to_keep} is not in 1-1000")
+        for path in (self.context, self.dockerfile):
+            if not path or Path(path).is_absolute():
+                raise ValueError(f"build paths are relative to the project, got {path!r}")
+
+
+@dataclass(frozen=True)
+class PrebuiltImage:
+    """An image built elsewhere (e.g. by CI), deployed as is: no build and no repository. The task
+    execution role's AmazonECSTaskExecutionRolePolicy lets ECS pull from ECR in the stack's account; a
+    repository in another account must allow it in its repository policy."""
+
+    image_ref: str
+    """`<registry>/<repository>@sha256:<digest>`."""
+
+    def __post_init__(self) -> None:
+        if not IMAGE_DIGEST_PATTERN.fullmatch(self.image_ref):
+            raise ValueError(f"image_ref must name an image by digest, <registry>/<repository>@sha256:<64 hex>, "
+                             f"got {self.image_ref!r}")
 
 
 class ContainerImage(pulumi.ComponentResource):
@@ -79,10 +110,8 @@ class ContainerImage(pulumi.ComponentResource):
             f"{name}-image",
             image_name=repository.repository_url.apply(lambda url: f"{url}:{args.app_version}"),
             build=docker.DockerBuildArgs(
-                # Relative to the project (Pulumi's working directory), so the inputs do not change
-                # with the checkout's location and trigger a rebuild on another machine.
-                context=str(APP_DIR.relative_to(PROJECT_DIR)),
-                dockerfile=str(DOCKERFILE.relative_to(PROJECT_DIR)),
+                context=args.context,
+                dockerfile=args.dockerfile,
                 platform=IMAGE_PLATFORM,
                 args=image_build_args(args.app_version),
             ),
