@@ -467,6 +467,7 @@ OWN_NETWORK_AND_IMAGE_BAD_VALUES = [
     ({"image": {"prebuilt": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:v1"}}, "image.prebuilt",
      "<registry>/<repository>@sha256:<64 hex digits>"),
     ({"image": {"prebuilt": PREBUILT_REF[:-1]}}, "image.prebuilt", "an image by digest"),
+    ({"image": {"prebuilt": PREBUILT_REF.split("@", 1)[0]}}, "image.prebuilt", "an image by digest"),
     ({"image": {"prebuilt": PREBUILT_REF.split("/", 1)[1]}}, "image.prebuilt", "an image by digest"),
     ({"image": {"prebuilt": PREBUILT_REF + "\n"}}, "image.prebuilt", "an image by digest"),
     ({"image": {"prebuilt": PREBUILT_REF}, "imagesToKeep": 5}, "imagesToKeep", "allowed only without image.prebuilt"),
