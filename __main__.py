@@ -4,13 +4,13 @@ import pulumi
 import pulumi_aws as aws
 
 from ecs_bluegreen import (
-    ContainerImage, DeploymentNotifications, DeploymentNotificationsArgs, EcsBlueGreenService,
-    EcsBlueGreenServiceArgs, LifecycleHook, LoadBalancer, LoadBalancerArgs, Network, RollbackAlarms,
-    RollbackAlarmsArgs, Rollout, RolloutDashboard, RolloutDashboardArgs, ServiceAutoscaling, ServiceAutoscalingArgs,
-    SmokeTestHook, SmokeTestHookArgs,
+    ContainerImage, ContainerImageArgs, DeploymentNotifications, DeploymentNotificationsArgs, EcsBlueGreenService,
+    EcsBlueGreenServiceArgs, ExistingNetworkArgs, LifecycleHook, LoadBalancer, LoadBalancerArgs, Network,
+    RollbackAlarms, RollbackAlarmsArgs, Rollout, RolloutDashboard, RolloutDashboardArgs, ServiceAutoscaling,
+    ServiceAutoscalingArgs, SmokeTestHook, SmokeTestHookArgs, look_up_subnet,
 )
 from live_stack import WIRING_OUTPUT, check_update, read_own_outputs
-from settings import load_settings
+from settings import check_existing_network, load_settings
 
 settings = load_settings()
 deployment = settings.deployment
@@ -21,17 +21,24 @@ live_update = check_update(settings, read_own_outputs())
 aws_provider = aws.Provider("aws", region=settings.region,
                             default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags))
 with_tags = pulumi.ResourceOptions(providers=[aws_provider])
+if isinstance(settings.network, ExistingNetworkArgs):
+    # Before any other resource: subnets outside the VPC or in one zone stop here, in one line.
+    check_existing_network(settings.network, lambda subnet_id: look_up_subnet(subnet_id, aws_provider))
 
 network = Network("app", settings.network, opts=with_tags)
 
 load_balancer = LoadBalancer("app", LoadBalancerArgs(
     vpc_id=network.vpc_id,
-    subnet_ids=network.public_subnet_ids,
+    subnet_ids=network.alb_subnet_ids,
     settings=settings.load_balancer,
     leaving_https_domain=live_update.leaving_https_domain,
 ), opts=with_tags)
 
-image = ContainerImage("app", settings.image, opts=with_tags)
+if isinstance(settings.image, ContainerImageArgs):
+    image = ContainerImage("app", settings.image, opts=with_tags)
+    image_ref, repository_url = image.image_ref, image.repository_url
+else:  # built elsewhere: no build, no repository
+    image_ref, repository_url = pulumi.Output.from_input(settings.image.image_ref), None
 
 test_traffic = load_balancer.test_traffic
 smoke_test = SmokeTestHook("smoke-test", SmokeTestHookArgs(
@@ -55,7 +62,7 @@ rollback_alarms = RollbackAlarms("rollback", RollbackAlarmsArgs(
 service = EcsBlueGreenService("app", EcsBlueGreenServiceArgs(
     settings=settings.service,
     region=settings.region,
-    image_ref=image.image_ref,
+    image_ref=image_ref,
     subnet_ids=network.task_subnet_ids,
     assign_public_ip=network.tasks_need_public_ip,
     security_group_id=load_balancer.service_security_group_id,
@@ -104,8 +111,9 @@ if test_traffic is not None:
     pulumi.export("testListenerRuleArn", test_traffic.rule_arn)
     pulumi.export("testTrafficHeaderName", test_traffic.header_name)
     pulumi.export("testTrafficHeaderValue", test_traffic.header_value)
-pulumi.export("repositoryUrl", image.repository_url)
-pulumi.export("imageRef", image.image_ref)
+if repository_url is not None:
+    pulumi.export("repositoryUrl", repository_url)
+pulumi.export("imageRef", image_ref)
 pulumi.export("taskDefinitionArn", service.task_definition_arn)
 pulumi.export("logGroupName", service.log_group_name)
 pulumi.export("dashboardUrl", rollout_dashboard.url)

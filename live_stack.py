@@ -22,6 +22,7 @@ from typing import Any
 
 import pulumi
 
+from ecs_bluegreen.network import ExistingNetworkArgs, NetworkArgs
 from settings import StackSettings
 from stack_contract import REWIRE_VARIABLE
 
@@ -44,7 +45,9 @@ class Wiring:
 
     network: str
     """Region, VPC CIDR, zones and public subnet CIDRs: changing any replaces the VPC or a subnet the ALB
-    and the target groups live in."""
+    and the target groups live in. With an existing network, region and VPC ID: an ALB cannot move to
+    another VPC (its subnets are changed in place, ELB SetSubnets; the tasks' are the service's network
+    configuration, a deployment)."""
     private_subnets: str
     """The private subnets' CIDRs ("" without): replacing them moves the tasks; adding or removing them
     is an ordinary deployment."""
@@ -66,9 +69,8 @@ class Wiring:
         hooks = (("smoke-test",) if deployment.smoke_test else ()) + \
             (("manual-approval",) if deployment.manual_approval else ())
         return cls(
-            network=" ".join([settings.region, network.vpc_cidr, *network.availability_zones,
-                              *network.public_subnet_cidrs]),
-            private_subnets=" ".join(network.private_subnet_cidrs),
+            network=" ".join([settings.region, *_network_identity(network)]),
+            private_subnets=" ".join(network.private_subnet_cidrs) if isinstance(network, NetworkArgs) else "",
             rules_listener="HTTP:80" if settings.load_balancer.https is None else "HTTPS:443",
             container_port=settings.service.container_port,
             test_rule=settings.load_balancer.test_traffic_header_name is not None,
@@ -108,6 +110,12 @@ class Wiring:
             reasons.append(f"it turns off the last lifecycle hook ({', '.join(self.lifecycle_hooks)}), which ECS "
                            "keeps unless told otherwise")
         return reasons
+
+
+def _network_identity(network: NetworkArgs | ExistingNetworkArgs) -> list[str]:
+    if isinstance(network, ExistingNetworkArgs):
+        return [network.vpc_id]
+    return [network.vpc_cidr, *network.availability_zones, *network.public_subnet_cidrs]
 
 
 def previous_wiring(outputs: Mapping[str, Any]) -> Wiring | None:

@@ -10,18 +10,22 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from ecs_bluegreen.container_image import CONTAINER_PORTS, TAG_MUTABILITIES, ContainerImageArgs
+from ecs_bluegreen.container_image import (
+    CONTAINER_PORTS, IMAGE_DIGEST_PATTERN, TAG_MUTABILITIES, ContainerImageArgs, PrebuiltImage,
+)
 from ecs_bluegreen.deployment_notifications import EMAIL_ADDRESS_PATTERN
 from ecs_bluegreen.ecs_blue_green_service import FARGATE_MEMORY_BY_CPU, LOG_RETENTION_DAYS, ServiceSettings
 from ecs_bluegreen.load_balancer import COLORS, HEADER_NAME_PATTERN, Color, HttpsListener, LoadBalancerSettings
-from ecs_bluegreen.network import NAT_GATEWAYS, NetworkArgs
+from ecs_bluegreen.network import (
+    NAT_GATEWAYS, VPC_ID_PATTERN, ExistingNetworkArgs, NetworkArgs, SubnetFacts, subnet_id_problem,
+)
 from ecs_bluegreen.rollback_alarms import EVALUATION_PERIODS, AlarmThresholds
 from ecs_bluegreen.rollout import (
     CANARY_PERCENT, LINEAR_STEP_PERCENT, MAX_BAKE_MINUTES, MAX_HOOK_TIMEOUT_MINUTES, TIMEOUT_ACTIONS, AllAtOnce,
@@ -33,8 +37,8 @@ from config_reader import ConfigReader, SettingsError, as_optional_text, project
 from ecs_bluegreen.hooks.smoke_test import handler as smoke_test_hook
 from stack_contract import PROJECT_NAME, REWIRE_VARIABLE
 
-__all__ = ["APP_DIR", "DOCKERFILE", "PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings", "load_settings",
-           "parse_settings", "settings_for_stack_file"]
+__all__ = ["APP_DIR", "DOCKERFILE", "PROJECT_DIR", "PROJECT_NAME", "REWIRE_VARIABLE", "SettingsError", "StackSettings",
+           "check_existing_network", "load_settings", "parse_settings", "settings_for_stack_file"]
 
 PROJECT_DIR = Path(__file__).resolve().parent
 # The demo app the stack builds, as `pulumi up` (run in the project directory) names it.
@@ -82,13 +86,15 @@ class StackSettings:
     stack: str
     region: str
     app_version: str
-    network: NetworkArgs
+    network: NetworkArgs | ExistingNetworkArgs
+    """ExistingNetworkArgs: the stack creates no VPC (existingNetwork.vpcId is set)."""
     load_balancer: LoadBalancerSettings
     service: ServiceSettings
     autoscaling: ScalingTargets | None
     """None: the service keeps desiredCount tasks."""
     deployment: DeploymentSettings
-    image: ContainerImageArgs
+    image: ContainerImageArgs | PrebuiltImage
+    """PrebuiltImage: no build and no ECR repository (image.prebuilt is set)."""
     owner: str
     notifications: NotificationSettings
 
@@ -98,7 +104,65 @@ class StackSettings:
         return {"project": PROJECT_NAME, "stack": self.stack, "owner": self.owner}
 
 
-def _parse_network(raw: ConfigReader, region: str) -> NetworkArgs:
+# The keys that describe the VPC the stack creates, and those that name an existing one instead.
+_CREATED_NETWORK_KEYS = ("vpcCidr", "availabilityZones", "publicSubnetCidrs", "taskSubnets", "privateSubnetCidrs",
+                         "natGateways", "vpcEndpoints")
+_VPC_ID_KEY = "existingNetwork.vpcId"
+_ALB_SUBNETS_KEY = "existingNetwork.albSubnetIds"
+_TASK_SUBNETS_KEY = "existingNetwork.taskSubnetIds"
+_TASK_SUBNETS_PUBLIC_KEY = "existingNetwork.taskSubnetsPublic"
+
+
+def _parse_network(raw: ConfigReader, region: str) -> NetworkArgs | ExistingNetworkArgs:
+    vpc_id = raw.text(_VPC_ID_KEY)
+    if vpc_id is None:
+        raw.reject_if_set((_ALB_SUBNETS_KEY, _TASK_SUBNETS_KEY, _TASK_SUBNETS_PUBLIC_KEY),
+                          f"allowed only with {_VPC_ID_KEY}")
+        return _parse_created_network(raw, region)
+    raw.reject_if_set(_CREATED_NETWORK_KEYS, f"allowed only without {_VPC_ID_KEY} (it describes the VPC the stack "
+                                             "creates; with an existing one, name its subnets under existingNetwork)")
+    if not VPC_ID_PATTERN.fullmatch(vpc_id):
+        raise SettingsError(_VPC_ID_KEY, vpc_id, "allowed: a VPC ID, vpc- and 8 or 17 hex digits, "
+                                                 "e.g. vpc-0123456789abcdef0")
+    return ExistingNetworkArgs(
+        vpc_id=vpc_id,
+        alb_subnet_ids=_parse_subnet_ids(raw, _ALB_SUBNETS_KEY),
+        task_subnet_ids=_parse_subnet_ids(raw, _TASK_SUBNETS_KEY),
+        task_subnets_public=raw.boolean(_TASK_SUBNETS_PUBLIC_KEY, False),
+    )
+
+
+def _parse_subnet_ids(raw: ConfigReader, key: str) -> tuple[str, ...]:
+    subnet_ids = raw.strings(key, ())
+    # Two at least: the subnets must span two availability zones (an ALB needs two; so do the tasks, to
+    # outlive a zone), which the lookups check once the provider exists.
+    problem = subnet_id_problem(subnet_ids, at_least=2)
+    if problem is not None:
+        raise SettingsError(key, list(subnet_ids), f"allowed: {problem} (required with {_VPC_ID_KEY})")
+    return subnet_ids
+
+
+def check_existing_network(network: ExistingNetworkArgs, look_up: Callable[[str], SubnetFacts]) -> None:
+    """What only AWS knows about the subnets named: each is in the VPC, and the ALB's and the tasks'
+    each span two availability zones. `look_up` raises LookupError for a subnet it cannot find."""
+    for key, subnet_ids in ((_ALB_SUBNETS_KEY, network.alb_subnet_ids), (_TASK_SUBNETS_KEY, network.task_subnet_ids)):
+        zones: set[str] = set()
+        for subnet_id in subnet_ids:
+            try:
+                facts = look_up(subnet_id)
+            except LookupError as error:
+                raise SettingsError(key, subnet_id, f"allowed: subnets the stack's AWS provider can look up ({error})"
+                                    ) from None
+            if facts.vpc_id != network.vpc_id:
+                raise SettingsError(key, subnet_id, f"allowed: subnets of {_VPC_ID_KEY} {network.vpc_id} (this one "
+                                                    f"is in {facts.vpc_id})")
+            zones.add(facts.availability_zone)
+        if len(zones) < 2:
+            raise SettingsError(key, list(subnet_ids), f"allowed: subnets in at least two availability zones "
+                                                       f"(these are all in {', '.join(sorted(zones))})")
+
+
+def _parse_created_network(raw: ConfigReader, region: str) -> NetworkArgs:
     vpc_text = raw.text_or("vpcCidr", "10.0.0.0/16")
     try:
         vpc = ipaddress.IPv4Network(vpc_text)
@@ -267,11 +331,16 @@ def _parse_deployment(raw: ConfigReader, health_check_path: str) -> DeploymentSe
 
 
 def _parse_smoke_test(raw: ConfigReader, health_check_path: str) -> SmokeTestChecks | None:
-    if not raw.feature("smokeTest", ("healthPath", "versionPath", "maxAttempts", "callbackDelaySeconds")):
+    if not raw.feature("smokeTest", ("healthPath", "versionPath", "maxAttempts", "callbackDelaySeconds",
+                                     "checkVersion")):
         return None
     attempts, delay = smoke_test_hook.MAX_ATTEMPTS, smoke_test_hook.CALLBACK_DELAY_SECONDS
+    check_version = raw.boolean("smokeTest.checkVersion", smoke_test_hook.CHECK_VERSION.default)
+    if not check_version:
+        raw.reject_if_set(("smokeTest.versionPath",), "allowed only with smokeTest.checkVersion: true")
     return SmokeTestChecks(
         health_path=raw.path("smokeTest.healthPath", health_check_path),
+        check_version=check_version,
         version_path=raw.path("smokeTest.versionPath", smoke_test_hook.VERSION_PATH.default),
         max_attempts=raw.integer("smokeTest.maxAttempts", attempts.default, attempts.low, attempts.high),
         callback_delay_seconds=raw.integer("smokeTest.callbackDelaySeconds", delay.default, delay.low, delay.high),
@@ -324,15 +393,38 @@ def _parse_strategy(raw: ConfigReader, kind: str) -> Strategy:
     return AllAtOnce()
 
 
-def _parse_image(raw: ConfigReader, app_version: str) -> ContainerImageArgs:
+# The keys of the image the stack builds and of the repository it pushes to.
+_BUILD_KEYS = ("image.buildContext", "image.dockerfile", "imageTagMutability", "imageRepositoryForceDelete",
+               "imagesToKeep")
+
+
+def _parse_image(raw: ConfigReader, app_version: str) -> ContainerImageArgs | PrebuiltImage:
+    prebuilt = raw.text("image.prebuilt")
+    if prebuilt is not None:
+        raw.reject_if_set(_BUILD_KEYS, "allowed only without image.prebuilt (it builds the image and keeps it in "
+                                       "the stack's ECR repository; a pre-built image needs neither)")
+        if not IMAGE_DIGEST_PATTERN.fullmatch(prebuilt):
+            raise SettingsError("image.prebuilt", prebuilt, "allowed: an image by digest, "
+                                                            "<registry>/<repository>@sha256:<64 hex digits>")
+        return PrebuiltImage(image_ref=prebuilt)
+    context = _project_path(raw, "image.buildContext", APP_CONTEXT, Path.is_dir, "a directory")
     return ContainerImageArgs(
         app_version=app_version,
         force_delete_repository=raw.boolean("imageRepositoryForceDelete", True),
         images_to_keep=raw.integer("imagesToKeep", 10, 1, 1000),
-        context=APP_CONTEXT,
-        dockerfile=str(DOCKERFILE.relative_to(PROJECT_DIR)),
+        context=context,
+        dockerfile=_project_path(raw, "image.dockerfile", f"{context}/Dockerfile", Path.is_file, "a file"),
         tag_mutability=raw.choice("imageTagMutability", "MUTABLE", TAG_MUTABILITIES),
     )
+
+
+def _project_path(raw: ConfigReader, key: str, default: str, exists: Callable[[Path], bool], kind: str) -> str:
+    """A path relative to the project (Pulumi's working directory), which must exist: relative, so that the
+    build's inputs do not change with the checkout's location (which would rebuild on another machine)."""
+    value = raw.text_or(key, default)
+    if not value or Path(value).is_absolute() or not exists(PROJECT_DIR / value):
+        raise SettingsError(key, value, f"allowed: {kind} that exists, relative to the project directory {PROJECT_DIR}")
+    return value
 
 
 def _parse_owner(raw: ConfigReader) -> str:

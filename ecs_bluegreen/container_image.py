@@ -1,8 +1,10 @@
-"""ContainerImage: the ECR repository and the app image, built from a Docker context and pushed by digest."""
+"""ContainerImage: the ECR repository and the app image, built from a Docker context and pushed by digest;
+or PrebuiltImage, an image built elsewhere, named by digest, for which nothing is created."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -15,6 +17,11 @@ IMAGE_PLATFORM = "linux/amd64"
 
 TagMutability = Literal["MUTABLE", "IMMUTABLE"]
 TAG_MUTABILITIES: tuple[TagMutability, ...] = get_args(TagMutability)
+# <registry>/<repository>@sha256:<digest>: a digest names exactly one image, so a new one is always a new
+# task definition revision, and ECS never resolves a moving tag during a rollout. The registry is a host
+# name with a dot (as Docker tells a registry from a repository's first part), e.g. docker.io.
+IMAGE_DIGEST_PATTERN = re.compile(
+    r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+@sha256:[0-9a-f]{64}")
 # The ports the container may listen on: the image runs as a non-root user, which cannot bind below 1024.
 CONTAINER_PORTS = (1024, 65535)
 
@@ -43,6 +50,21 @@ class ContainerImageArgs:
         for path in (self.context, self.dockerfile or "."):
             if not path or path.startswith("/"):
                 raise ValueError(f"build path {path!r} is not relative to the project directory")
+
+
+@dataclass(frozen=True)
+class PrebuiltImage:
+    """An image built elsewhere (e.g. by CI), deployed as is: no build and no repository. The task
+    execution role's AmazonECSTaskExecutionRolePolicy lets ECS pull from ECR in the stack's account; a
+    repository in another account must allow it in its repository policy."""
+
+    image_ref: str
+    """`<registry>/<repository>@sha256:<digest>`."""
+
+    def __post_init__(self) -> None:
+        if not IMAGE_DIGEST_PATTERN.fullmatch(self.image_ref):
+            raise ValueError(f"image_ref must name an image by digest, <registry>/<repository>@sha256:<64 hex>, "
+                             f"got {self.image_ref!r}")
 
 
 class ContainerImage(pulumi.ComponentResource):

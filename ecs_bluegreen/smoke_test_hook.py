@@ -27,8 +27,10 @@ class SmokeTestChecks:
 
     health_path: str = handler.HEALTH_PATH.default
     """Must answer 200 through the test listener rule."""
+    check_version: bool = handler.CHECK_VERSION.default
+    """False: the health check alone passes the hook (an app that does not print its version)."""
     version_path: str = handler.VERSION_PATH.default
-    """Must report `Version: <appVersion>`."""
+    """Must report `Version: <appVersion>` (with check_version)."""
     max_attempts: int = handler.MAX_ATTEMPTS.default
     callback_delay_seconds: int = handler.CALLBACK_DELAY_SECONDS.default
     """Seconds ECS waits before the next attempt."""
@@ -39,7 +41,7 @@ class SmokeTestChecks:
     def config(self, base_url: str, expected_version: str) -> handler.SmokeTestConfig:
         return handler.SmokeTestConfig(
             base_url=base_url, expected_version=expected_version, health_path=self.health_path,
-            version_path=self.version_path, max_attempts=self.max_attempts,
+            check_version=self.check_version, version_path=self.version_path, max_attempts=self.max_attempts,
             callback_delay_seconds=self.callback_delay_seconds)
 
     @property

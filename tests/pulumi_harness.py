@@ -31,6 +31,22 @@ ACCOUNT_ID = "123456789012"
 ORGANIZATION = "organization"  # what a DIY (file or S3) backend names every stack's organization
 _SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 
+# What the mocked provider's aws.ec2.get_subnet knows: subnet ID -> (VPC ID, availability zone). A test
+# passes its own table to run_program(subnets=...); this one has a VPC with public and private subnets in
+# three zones, and subnets of another VPC.
+EXISTING_VPC_ID = "vpc-0a1b2c3d4e5f60718"
+OTHER_VPC_ID = "vpc-0fedcba9876543210"
+EXISTING_SUBNETS: dict[str, tuple[str, str]] = {
+    "subnet-0a00000000000000a": (EXISTING_VPC_ID, "ap-northeast-1a"),  # public
+    "subnet-0c00000000000000c": (EXISTING_VPC_ID, "ap-northeast-1c"),  # public
+    "subnet-0d00000000000000d": (EXISTING_VPC_ID, "ap-northeast-1d"),  # public
+    "subnet-1a00000000000000a": (EXISTING_VPC_ID, "ap-northeast-1a"),  # private
+    "subnet-1c00000000000000c": (EXISTING_VPC_ID, "ap-northeast-1c"),  # private
+    "subnet-1d00000000000000d": (EXISTING_VPC_ID, "ap-northeast-1d"),  # private
+    "subnet-9a00000000000000a": (OTHER_VPC_ID, "ap-northeast-1a"),
+    "subnet-9c00000000000000c": (OTHER_VPC_ID, "ap-northeast-1c"),
+}
+
 
 def _unwrap_secrets(value: Any, path: str, secret_paths: set[str]) -> Any:
     """Inputs as the engine gets them, with secret markers removed (and their paths noted)."""
@@ -79,6 +95,8 @@ class ProgramRun:
     region: str = "ap-northeast-1"
     stacks_read: list[str] = field(default_factory=list)
     """The stacks whose outputs the program read (readStackOutputs), in order."""
+    subnets_looked_up: list[tuple[str, str]] = field(default_factory=list)
+    """(subnet ID, the provider reference the lookup was made with), in order."""
     _by_urn: dict[str, Registered] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -123,11 +141,14 @@ class _EngineError(grpc.RpcError):
 
 class _Mocks(pulumi.runtime.Mocks):
     def __init__(self, region: str, previous_outputs: Mapping[str, Any] | None = None,
-                 readable_stack_names: Callable[[str], bool] | None = None) -> None:
+                 readable_stack_names: Callable[[str], bool] | None = None,
+                 subnets: Mapping[str, tuple[str, str]] = EXISTING_SUBNETS) -> None:
         self.region = region
         self.previous_outputs = dict(previous_outputs or {})
         self.readable_stack_names = readable_stack_names
+        self.subnets = dict(subnets)
         self.stacks_read: list[str] = []
+        self.subnets_looked_up: list[tuple[str, str]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         outputs = dict(args.inputs)
@@ -178,6 +199,13 @@ class _Mocks(pulumi.runtime.Mocks):
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {"userName": "AWS", "password": "ecr-password", "authorizationToken": "token",
                     "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"}, []
+        if args.token == "aws:ec2/getSubnet:getSubnet":
+            subnet_id = args.args["id"]
+            self.subnets_looked_up.append((subnet_id, args.provider))
+            if subnet_id not in self.subnets:
+                return {}, [("id", "no matching EC2 Subnet found")]
+            vpc_id, zone = self.subnets[subnet_id]
+            return {"id": subnet_id, "vpcId": vpc_id, "availabilityZone": zone}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test", "userId": "test"}, []
         raise NotImplementedError(f"the mocks do not answer the invoke {args.token}")
@@ -228,8 +256,9 @@ class ProgramFailed(Exception):
 
 def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], region: str,
          previous_outputs: Mapping[str, Any] | None = None,
-         readable_stack_names: Callable[[str], bool] | None = None, project: str = PROJECT_NAME) -> ProgramRun:
-    mocks = _Mocks(region, previous_outputs, readable_stack_names)
+         readable_stack_names: Callable[[str], bool] | None = None, project: str = PROJECT_NAME,
+         subnets: Mapping[str, tuple[str, str]] = EXISTING_SUBNETS) -> ProgramRun:
+    mocks = _Mocks(region, previous_outputs, readable_stack_names, subnets)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor,
@@ -248,7 +277,8 @@ def _run(body: Callable[[], None], *, stack: str, config: Mapping[str, Any], reg
     if root is not None:
         for key, value in getattr(root, "outputs", {}).items():
             outputs[key] = _sync_await(pulumi.Output.from_input(value).future())
-    return ProgramRun(resources=monitor.registered, outputs=outputs, region=region, stacks_read=mocks.stacks_read)
+    return ProgramRun(resources=monitor.registered, outputs=outputs, region=region, stacks_read=mocks.stacks_read,
+                      subnets_looked_up=mocks.subnets_looked_up)
 
 
 def project_name(program_dir: Path = PROJECT_DIR) -> str:
@@ -276,16 +306,19 @@ def stack_config(stack: str, program_dir: Path = PROJECT_DIR, **overrides: Any) 
 
 
 def run_program(stack: str = "dev", *, previous_outputs: Mapping[str, Any] | None = None,
-                readable_stack_names: Callable[[str], bool] | None = None, **overrides: Any) -> ProgramRun:
+                readable_stack_names: Callable[[str], bool] | None = None,
+                subnets: Mapping[str, tuple[str, str]] = EXISTING_SUBNETS, **overrides: Any) -> ProgramRun:
     """Runs `__main__.py` as `pulumi up` would, with the stack file's config plus overrides; the stack's
     previous outputs are `previous_outputs` (a stack never deployed has none), readable by the names
-    `readable_stack_names` accepts (default: any)."""
+    `readable_stack_names` accepts (default: any), and the subnets the AWS provider can look up are
+    `subnets` (ID -> (VPC ID, availability zone))."""
     return run_program_at(PROJECT_DIR, stack, previous_outputs=previous_outputs,
-                          readable_stack_names=readable_stack_names, **overrides)
+                          readable_stack_names=readable_stack_names, subnets=subnets, **overrides)
 
 
 def run_program_at(program_dir: Path, stack: str, *, previous_outputs: Mapping[str, Any] | None = None,
-                   readable_stack_names: Callable[[str], bool] | None = None, **overrides: Any) -> ProgramRun:
+                   readable_stack_names: Callable[[str], bool] | None = None,
+                   subnets: Mapping[str, tuple[str, str]] = EXISTING_SUBNETS, **overrides: Any) -> ProgramRun:
     """Runs the Pulumi program in `program_dir` (its Pulumi.yaml names the project) like run_program."""
     config = stack_config(stack, program_dir, **overrides)
     region = str(config.get("aws:region", "ap-northeast-1"))
@@ -294,7 +327,7 @@ def run_program_at(program_dir: Path, stack: str, *, previous_outputs: Mapping[s
         runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
 
     return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs,
-                readable_stack_names=readable_stack_names, project=project_name(program_dir))
+                readable_stack_names=readable_stack_names, project=project_name(program_dir), subnets=subnets)
 
 
 def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:

@@ -58,7 +58,7 @@ from tests.aws_types import (
     VPC,
     VPC_ENDPOINT,
 )
-from tests.pulumi_harness import ProgramRun, Registered, run_program
+from tests.pulumi_harness import EXISTING_VPC_ID, ProgramRun, Registered, run_program
 
 STACKS = sorted(path.name.split(".")[1] for path in PROJECT_DIR.glob("Pulumi.*.yaml"))
 
@@ -76,6 +76,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
                         "domainName": "app.example.com", "hostedZoneId": "Z0000000000EXAMPLE"}},
     "autoscaling": {"desiredCount": 2, "autoscaling": {"enabled": True, "minCapacity": 2, "maxCapacity": 4,
                                                        "memoryTargetPercent": 75}},
+    # The harness's mocked provider knows these subnets (tests/pulumi_harness.py, EXISTING_SUBNETS).
+    "existing-network": {"existingNetwork": {"vpcId": EXISTING_VPC_ID,
+                                             "albSubnetIds": ["subnet-0a00000000000000a", "subnet-0c00000000000000c"],
+                                             "taskSubnetIds": ["subnet-1a00000000000000a", "subnet-1c00000000000000c"]}},
+    "prebuilt-image": {"image": {"prebuilt": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app@sha256:"
+                                             + "0" * 64}, "smokeTest": {"enabled": True, "checkVersion": False}},
 }
 
 

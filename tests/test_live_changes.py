@@ -19,7 +19,7 @@ import pytest
 from live_stack import LiveStackError
 from settings import PROJECT_DIR, REWIRE_VARIABLE
 from tests.aws_types import AWS_PROVIDER, EGRESS, INGRESS, LISTENER, RULE, SERVICE, TARGET_GROUP, VPC
-from tests.pulumi_harness import ProgramFailed, ProgramRun, Registered, run_program
+from tests.pulumi_harness import EXISTING_VPC_ID, OTHER_VPC_ID, ProgramFailed, ProgramRun, Registered, run_program
 from tests.test_rollout_invariant import comparable
 
 # Inputs whose change makes the provider replace the resource (ForceNew in terraform-provider-aws, which
@@ -55,6 +55,12 @@ HTTPS = {"certificateArn": "arn:aws:acm:ap-northeast-1:111122223333:certificate/
          "domainName": "app.example.com", "hostedZoneId": "Z0000000000EXAMPLE"}
 PRIVATE = {"taskSubnets": "private"}
 SMOKE = {"smokeTest": {"enabled": True}}
+EXISTING = {"vpcId": EXISTING_VPC_ID, "albSubnetIds": ["subnet-0a00000000000000a", "subnet-0c00000000000000c"],
+            "taskSubnetIds": ["subnet-1a00000000000000a", "subnet-1c00000000000000c"]}
+IN_EXISTING = {"existingNetwork": EXISTING}
+OTHER_VPC = {"vpcId": OTHER_VPC_ID, "albSubnetIds": ["subnet-9a00000000000000a", "subnet-9c00000000000000c"],
+             "taskSubnetIds": ["subnet-9a00000000000000a", "subnet-9c00000000000000c"]}
+PREBUILT = {"image": {"prebuilt": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app@sha256:" + "1" * 64}}
 
 # key -> [(config before, config after)], on top of the dev stack; a key with two directions has both.
 CHANGES: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
@@ -126,6 +132,18 @@ CHANGES: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
     "notifications.enabled": [({}, {"notifications": {"enabled": True}})],
     "notifications.email": [({"notifications": {"enabled": True}},
                              {"notifications": {"enabled": True, "email": "oncall@example.com"}})],
+    "existingNetwork.vpcId": [({}, IN_EXISTING), (IN_EXISTING, {"existingNetwork": OTHER_VPC})],
+    "existingNetwork.albSubnetIds": [(IN_EXISTING, {"existingNetwork": {
+        **EXISTING, "albSubnetIds": ["subnet-0a00000000000000a", "subnet-0d00000000000000d"]}})],
+    "existingNetwork.taskSubnetIds": [(IN_EXISTING, {"existingNetwork": {
+        **EXISTING, "taskSubnetIds": ["subnet-1a00000000000000a", "subnet-1d00000000000000d"]}})],
+    "existingNetwork.taskSubnetsPublic": [(IN_EXISTING, {"existingNetwork": {
+        **EXISTING, "taskSubnetIds": EXISTING["albSubnetIds"], "taskSubnetsPublic": True}})],
+    "image.buildContext": [({}, {"image": {"buildContext": ".", "dockerfile": "app/Dockerfile"}})],
+    "image.dockerfile": [({}, {"image": {"dockerfile": "./app/Dockerfile"}})],
+    "image.prebuilt": [({}, PREBUILT), (PREBUILT, {"image": {"prebuilt": PREBUILT["image"]["prebuilt"][:-1] + "2"}}),
+                       (PREBUILT, {})],
+    "smokeTest.checkVersion": [(SMOKE, {"smokeTest": {"enabled": True, "checkVersion": False}})],
 }
 
 
@@ -162,6 +180,12 @@ def _subnets_replaced(old: Registered, new: Registered) -> bool:
     return any(before[kind] != after[kind] for kind in before.keys() & after.keys())
 
 
+def moves_vpc(changed: Mapping[str, set[str]]) -> bool:
+    """A security group or target group sent to another VPC: the ALB cannot follow (all its subnets must be
+    in its own VPC: ELB SetSubnets), so nothing the live service uses would be reachable."""
+    return any("vpcId" in keys for keys in changed.values())
+
+
 def _hooks(run: ProgramRun) -> list[Any]:
     return run.one(SERVICE)["deploymentConfiguration"].get("lifecycleHooks") or []
 
@@ -172,7 +196,7 @@ def classify(before: ProgramRun, after: ProgramRun) -> str:
     changed = {urn: _changed_inputs(old[urn], new[urn]) for urn in old.keys() & new.keys()}
     replaced = {urn for urn, keys in changed.items() if keys & REPLACED_BY.get(new[urn].type, frozenset())}
     replaced |= {urn for urn in changed if new[urn].type == VPC and _subnets_replaced(old[urn], new[urn])}
-    if any(new[urn].type in (VPC, AWS_PROVIDER) for urn in replaced):
+    if any(new[urn].type in (VPC, AWS_PROVIDER) for urn in replaced) or moves_vpc(changed):
         return "refused"
     touched = [old[urn] for urn in old.keys() - new.keys()] + [new[urn] for urn in new.keys() - old.keys()] + \
         [new[urn] for urn in replaced]

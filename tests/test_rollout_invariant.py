@@ -76,3 +76,13 @@ def test_with_every_safety_net_on_v2_also_changes_only_the_hooks_expected_versio
     hooks = [v.one(SERVICE)["deploymentConfiguration"]["lifecycleHooks"][0] for v in (v1, v2)]
     assert [json.loads(hook.pop("hookDetails"))["expectedVersion"] for hook in hooks] == ["v1", "v2"]
     assert hooks[0] == hooks[1], "only the expected version in the hook's details moves"
+
+
+def test_a_new_prebuilt_digest_is_a_new_task_definition_revision_and_nothing_else() -> None:
+    image = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app@sha256:"
+    old = run_program("dev", image={"prebuilt": image + "1" * 64})
+    new = run_program("dev", image={"prebuilt": image + "2" * 64})
+    changes = {short(urn): keys for urn, keys in changed_inputs(old, new).items()}
+    assert changes == {"app-task": {"containerDefinitions"}, "app-service": {"taskDefinition"}}
+    assert new.one(TASK_DEFINITION).state["arn"] != old.one(TASK_DEFINITION).state["arn"]
+    assert new.one(SERVICE)["taskDefinition"] == new.one(TASK_DEFINITION).state["arn"]

@@ -108,6 +108,7 @@ def test_hook_details_carry_the_url_the_version_and_the_budget(safe: ProgramRun)
         "baseUrl": safe.outputs["url"],
         "expectedVersion": "v1",
         "healthPath": "/health",
+        "checkVersion": True,
         "versionPath": "/",
         "maxAttempts": 10,
         "callbackDelaySeconds": 15,
@@ -115,8 +116,8 @@ def test_hook_details_carry_the_url_the_version_and_the_budget(safe: ProgramRun)
     # As the provider reads them back from ECS (compact, keys sorted): hooks are a set, so any other
     # spelling of the same document would show as a change on every preview.
     assert hook["hookDetails"] == (
-        '{"baseUrl":"%s","callbackDelaySeconds":15,"expectedVersion":"v1","healthPath":"/health",'
-        '"maxAttempts":10,"versionPath":"/"}' % safe.outputs["url"])
+        '{"baseUrl":"%s","callbackDelaySeconds":15,"checkVersion":true,"expectedVersion":"v1",'
+        '"healthPath":"/health","maxAttempts":10,"versionPath":"/"}' % safe.outputs["url"])
 
 
 def test_smoke_test_settings_reach_the_hook() -> None:
@@ -128,6 +129,12 @@ def test_smoke_test_settings_reach_the_hook() -> None:
     assert (details["maxAttempts"], details["callbackDelaySeconds"]) == (4, 30)
     # 30 min overhead + 15 min bake + 4 attempts x 30 s.
     assert run.one(SERVICE).custom_timeouts["update"] == f"{30 + 15 + 2}m"
+
+
+def test_the_version_check_can_be_turned_off_for_an_app_that_prints_no_version() -> None:
+    run = run_program("dev", appVersion="v7", smokeTest={"enabled": True, "checkVersion": False})
+    details = json.loads(hooks_of(run)[0]["hookDetails"])
+    assert (details["checkVersion"], details["expectedVersion"]) == (False, "v7")
 
 
 def test_rollback_alarms_watch_5xx_and_unhealthy_hosts_of_both_target_groups(safe: ProgramRun) -> None:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pulumi
 import pytest
 import yaml
 
+from ecs_bluegreen.container_image import ContainerImageArgs, PrebuiltImage
+from ecs_bluegreen.network import ExistingNetworkArgs, NetworkArgs
 from ecs_bluegreen.rollout import Linear
 from settings import PROJECT_DIR, SettingsError, StackSettings, parse_settings, settings_for_stack_file
-from tests.pulumi_harness import ProgramFailed, run_program
+from tests.pulumi_harness import EXISTING_VPC_ID, ProgramFailed, run_program
+
+
+# An existing VPC's subnets (tests/pulumi_harness.py's table): public ones for the ALB, private for the tasks.
+ALB_SUBNETS = ["subnet-0a00000000000000a", "subnet-0c00000000000000c"]
+TASK_SUBNETS = ["subnet-1a00000000000000a", "subnet-1c00000000000000c"]
+EXISTING_NETWORK = {"vpcId": EXISTING_VPC_ID, "albSubnetIds": ALB_SUBNETS, "taskSubnetIds": TASK_SUBNETS}
 
 
 def parse(**values: object) -> StackSettings:
@@ -20,13 +29,18 @@ def parse(**values: object) -> StackSettings:
     return parse_settings("dev", "ap-northeast-1", raw)
 
 
+def created_network(settings: StackSettings) -> NetworkArgs:
+    assert isinstance(settings.network, NetworkArgs), "the stack creates its VPC"
+    return settings.network
+
+
 def test_dev_stack_file_gives_the_seed_values() -> None:
     settings = settings_for_stack_file("dev")
     assert settings.region == "ap-northeast-1"
     assert settings.app_version == "v1"
-    assert settings.network.vpc_cidr == "10.0.0.0/16"
-    assert settings.network.availability_zones == ("ap-northeast-1a", "ap-northeast-1c")
-    assert settings.network.public_subnet_cidrs == ("10.0.1.0/24", "10.0.2.0/24")
+    assert created_network(settings).vpc_cidr == "10.0.0.0/16"
+    assert created_network(settings).availability_zones == ("ap-northeast-1a", "ap-northeast-1c")
+    assert created_network(settings).public_subnet_cidrs == ("10.0.1.0/24", "10.0.2.0/24")
     assert (settings.service.cpu, settings.service.memory) == (256, 512)
     assert settings.service.desired_count == 1
     assert settings.service.container_port == 8080
@@ -43,7 +57,7 @@ def test_values_are_converted_from_pulumi_strings() -> None:
     assert (settings.service.cpu, settings.service.memory) == (1024, 3072)
     assert settings.deployment.bake_time_minutes == 0
     assert settings.service.wait_for_steady_state is False
-    assert settings.network.availability_zones == ("ap-northeast-1a", "ap-northeast-1d")
+    assert created_network(settings).availability_zones == ("ap-northeast-1a", "ap-northeast-1d")
 
 
 BAD_VALUES = [
@@ -182,8 +196,8 @@ def test_region_is_required() -> None:
 def test_a_vpc_of_its_own_cidr_needs_only_its_public_subnets_while_tasks_are_public() -> None:
     # The private subnets' defaults (10.0.11.0/24, ...) lie outside this VPC, but no private subnet is made.
     settings = parse(vpcCidr="10.1.0.0/16", publicSubnetCidrs=["10.1.1.0/24", "10.1.2.0/24"])
-    assert settings.network.vpc_cidr == "10.1.0.0/16"
-    assert settings.network.private_subnet_cidrs == ()
+    assert created_network(settings).vpc_cidr == "10.1.0.0/16"
+    assert created_network(settings).private_subnet_cidrs == ()
     with pytest.raises(SettingsError, match="config 'privateSubnetCidrs': '10.0.11.0/24'.*inside vpcCidr 10.1.0.0/16"):
         parse(vpcCidr="10.1.0.0/16", publicSubnetCidrs=["10.1.1.0/24", "10.1.2.0/24"], taskSubnets="private")
 
@@ -203,7 +217,7 @@ def test_other_regions_must_name_their_zones() -> None:
         parse_settings("dev", "eu-west-1", {"appVersion": "v1"})
     settings = parse_settings("dev", "eu-west-1", {"appVersion": "v1",
                                                    "availabilityZones": '["eu-west-1a", "eu-west-1b"]'})
-    assert settings.network.availability_zones == ("eu-west-1a", "eu-west-1b")
+    assert created_network(settings).availability_zones == ("eu-west-1a", "eu-west-1b")
 
 
 def test_a_bad_value_stops_the_program_before_any_resource_is_registered() -> None:
@@ -260,10 +274,17 @@ STRATEGY_BAD_VALUES = [
 @pytest.mark.parametrize(("values", "key", "allowed"), STRATEGY_BAD_VALUES,
                          ids=[f"{k}:{json.dumps(v)}" for v, k, _ in STRATEGY_BAD_VALUES])
 def test_strategy_parameters_are_checked_against_aws_ranges(values: dict, key: str, allowed: str) -> None:
+    assert_refused(values, key, allowed)
+
+
+def assert_refused(values: dict, key: str, allowed: str) -> None:
+    """The settings refuse `values` for `key`, in one line saying what is allowed."""
     with pytest.raises(SettingsError) as error:
         parse(**values)
     assert error.value.key == key
+    assert f"config '{key}'" in str(error.value)
     assert allowed in str(error.value)
+    assert "\n" not in str(error.value)
 
 
 def test_smoke_test_and_approval_turn_test_traffic_on_but_not_over_an_explicit_false() -> None:
@@ -324,22 +345,19 @@ PROFILE_BAD_VALUES = [
 @pytest.mark.parametrize(("values", "key", "allowed"), PROFILE_BAD_VALUES,
                          ids=[f"{k}:{json.dumps(v)}" for v, k, _ in PROFILE_BAD_VALUES])
 def test_production_profile_rules(values: dict, key: str, allowed: str) -> None:
-    with pytest.raises(SettingsError) as error:
-        parse(**values)
-    assert error.value.key == key
-    assert allowed in str(error.value)
+    assert_refused(values, key, allowed)
 
 
 def test_private_tasks_default_to_a_nat_gateway_per_zone_unless_endpoints_are_on() -> None:
-    assert parse(taskSubnets="private").network.nat_gateways == "OnePerAz"
-    assert parse(taskSubnets="private", vpcEndpoints=True).network.nat_gateways == "None"
-    assert parse().network.nat_gateways == "None"
-    assert parse().network.private_subnet_cidrs == ()
+    assert created_network(parse(taskSubnets="private")).nat_gateways == "OnePerAz"
+    assert created_network(parse(taskSubnets="private", vpcEndpoints=True)).nat_gateways == "None"
+    assert created_network(parse()).nat_gateways == "None"
+    assert created_network(parse()).private_subnet_cidrs == ()
 
 
 def test_prod_stack_file_is_the_production_profile() -> None:
     settings = settings_for_stack_file("prod")
-    assert settings.network.private and settings.network.nat_gateways == "OnePerAz"
+    assert created_network(settings).private and created_network(settings).nat_gateways == "OnePerAz"
     assert settings.load_balancer.https is not None
     assert settings.service.desired_count >= 2
     assert settings.autoscaling is not None and settings.autoscaling.min_capacity >= 2
@@ -366,6 +384,7 @@ ROW_CONTEXT: dict[str, dict[str, object]] = {
     "testTraffic.": {"testTraffic": {"enabled": True}},
     "privateSubnetCidrs": {"taskSubnets": "private"},
     "vpcEndpoints": {"taskSubnets": "private"},
+    "existingNetwork.": {"existingNetwork": EXISTING_NETWORK},
 }
 
 
@@ -419,3 +438,90 @@ def test_each_documented_range_is_the_range(key: str, low: str, high: str) -> No
             parse_row(key, inside)
         except SettingsError as error:
             assert error.key != key, f"{key}={inside} is documented as allowed: {error}"
+
+
+# ---------------------------------------------------------------------------------------------
+# An existing network, and the image: your own, built or pre-built
+
+
+def existing(**changes: object) -> dict[str, Any]:
+    return {"existingNetwork": {**EXISTING_NETWORK, **changes}}
+
+
+PREBUILT_REF = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/team/app@sha256:" + "0123456789abcdef" * 4
+
+OWN_NETWORK_AND_IMAGE_BAD_VALUES = [
+    (existing(vpcId="vpc-123"), "existingNetwork.vpcId", "a VPC ID, vpc- and 8 or 17 hex digits"),
+    (existing(vpcId="vpc-0A1B2C3D4E5F60718"), "existingNetwork.vpcId", "a VPC ID"),
+    (existing(vpcId="vpc-0a1b2c3d4e5f60718\n"), "existingNetwork.vpcId", "a VPC ID"),
+    (existing(albSubnetIds=ALB_SUBNETS[:1]), "existingNetwork.albSubnetIds", "at least 2 subnet IDs"),
+    (existing(albSubnetIds=[ALB_SUBNETS[0]] * 2), "existingNetwork.albSubnetIds", "without repeats"),
+    (existing(albSubnetIds=[ALB_SUBNETS[0], "subnet-xyz"]), "existingNetwork.albSubnetIds", "subnet IDs such as"),
+    (existing(albSubnetIds="subnet-0a00000000000000a"), "existingNetwork.albSubnetIds", "a list of strings"),
+    (existing(taskSubnetIds=[]), "existingNetwork.taskSubnetIds", "required with existingNetwork.vpcId"),
+    (existing(taskSubnetsPublic="yes"), "existingNetwork.taskSubnetsPublic", "true or false"),
+    ({"existingNetwork": {"albSubnetIds": ALB_SUBNETS}}, "existingNetwork.albSubnetIds",
+     "allowed only with existingNetwork.vpcId"),
+    ({"existingNetwork": {"taskSubnetsPublic": True}}, "existingNetwork.taskSubnetsPublic",
+     "allowed only with existingNetwork.vpcId"),
+    ({"image": {"prebuilt": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:v1"}}, "image.prebuilt",
+     "<registry>/<repository>@sha256:<64 hex digits>"),
+    ({"image": {"prebuilt": PREBUILT_REF[:-1]}}, "image.prebuilt", "an image by digest"),
+    ({"image": {"prebuilt": PREBUILT_REF.split("@", 1)[0]}}, "image.prebuilt", "an image by digest"),
+    ({"image": {"prebuilt": PREBUILT_REF.split("/", 1)[1]}}, "image.prebuilt", "an image by digest"),
+    ({"image": {"prebuilt": PREBUILT_REF + "\n"}}, "image.prebuilt", "an image by digest"),
+    ({"image": {"prebuilt": PREBUILT_REF}, "imagesToKeep": 5}, "imagesToKeep", "allowed only without image.prebuilt"),
+    ({"image": {"prebuilt": PREBUILT_REF, "dockerfile": "app/Dockerfile"}}, "image.dockerfile",
+     "allowed only without image.prebuilt"),
+    ({"image": {"buildContext": "no-such-dir"}}, "image.buildContext", "a directory that exists, relative to"),
+    ({"image": {"buildContext": "app/Dockerfile"}}, "image.buildContext", "a directory that exists"),
+    ({"image": {"buildContext": str(PROJECT_DIR / "app")}}, "image.buildContext", "relative to the project"),
+    ({"image": {"buildContext": ""}}, "image.buildContext", "a directory that exists"),
+    ({"image": {"dockerfile": "app/Dockerfile.missing"}}, "image.dockerfile", "a file that exists"),
+    ({"image": {"buildContext": "."}}, "image.dockerfile", "a file that exists"),  # ./Dockerfile: the context's
+    ({"smokeTest": {"enabled": True, "checkVersion": "no"}}, "smokeTest.checkVersion", "true or false"),
+    ({"smokeTest": {"enabled": True, "checkVersion": False, "versionPath": "/version"}}, "smokeTest.versionPath",
+     "allowed only with smokeTest.checkVersion: true"),
+    ({"smokeTest": {"checkVersion": False}}, "smokeTest.checkVersion", "allowed only with smokeTest.enabled: true"),
+]
+
+
+@pytest.mark.parametrize(("values", "key", "allowed"), OWN_NETWORK_AND_IMAGE_BAD_VALUES,
+                         ids=[f"{k}:{json.dumps(v)[:80]}" for v, k, _ in OWN_NETWORK_AND_IMAGE_BAD_VALUES])
+def test_own_network_and_image_values_are_checked(values: dict, key: str, allowed: str) -> None:
+    assert_refused(values, key, allowed)
+
+
+CREATED_NETWORK_VALUES = {"vpcCidr": "10.0.0.0/16", "availabilityZones": ["ap-northeast-1a", "ap-northeast-1c"],
+                          "publicSubnetCidrs": ["10.0.1.0/24", "10.0.2.0/24"], "taskSubnets": "public",
+                          "privateSubnetCidrs": ["10.0.11.0/24", "10.0.12.0/24"], "natGateways": "None",
+                          "vpcEndpoints": False}
+
+
+@pytest.mark.parametrize("key", CREATED_NETWORK_VALUES)
+def test_the_keys_of_a_created_vpc_are_refused_beside_an_existing_one(key: str) -> None:
+    # Even set to its default: it describes a VPC the stack would not create.
+    with pytest.raises(SettingsError, match=f"config '{key}'.*allowed only without existingNetwork.vpcId"):
+        parse(**existing(), **{key: CREATED_NETWORK_VALUES[key]})
+
+
+def test_an_existing_network_needs_no_zones_in_any_region() -> None:
+    # A created VPC outside ap-northeast-1 must name its zones; an existing one has its subnets' zones.
+    settings = parse_settings("dev", "eu-west-1", {"appVersion": "v1", "existingNetwork": json.dumps(EXISTING_NETWORK)})
+    assert settings.network == ExistingNetworkArgs(EXISTING_VPC_ID, tuple(ALB_SUBNETS), tuple(TASK_SUBNETS), False)
+
+
+def test_a_prebuilt_image_is_taken_as_given_and_a_build_path_relative_to_the_project() -> None:
+    assert parse(image={"prebuilt": PREBUILT_REF}).image == PrebuiltImage(PREBUILT_REF)
+    built = parse(image={"buildContext": ".", "dockerfile": "app/Dockerfile"}).image
+    assert isinstance(built, ContainerImageArgs)
+    assert (built.context, built.dockerfile) == (".", "app/Dockerfile")
+
+
+def test_a_bad_network_or_image_value_stops_the_program_before_any_resource() -> None:
+    bad: list[dict[str, Any]] = [{"image": {"prebuilt": "repo:v1"}}, existing(vpcId="vpc-1")]
+    for values in bad:
+        with pytest.raises(ProgramFailed) as failure:
+            run_program("dev", **values)
+        assert isinstance(failure.value.cause, SettingsError)
+        assert failure.value.resources == []

@@ -267,6 +267,24 @@ def test_tasks_still_warming_up_pass_on_a_later_attempt(app_port: int) -> None:
     ]
 
 
+def test_with_the_version_check_off_a_healthy_app_passes_whatever_version_it_reports(
+        green_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    # The app reports v2; an app that prints no version at all is the same to the hook.
+    answer = hook.handler(ecs_event(hook_details(green_url, expectedVersion="v3", checkVersion=False)), None)
+
+    assert answer == {"hookStatus": "SUCCEEDED"}
+    [line] = hook_logs(caplog)
+    assert line["expectedVersion"] == "v3", "still logged: the version the rollout deploys"
+
+
+def test_with_the_version_check_off_the_health_check_still_decides(caplog: pytest.LogCaptureFixture) -> None:
+    with serve_handler(_fixed_answer(503)) as url:
+        answers = drive(hook_details(url, checkVersion=False))
+
+    logs = assert_retried_then_failed(answers, caplog)
+    assert (logs[-1]["failedCheck"], logs[-1]["statusCode"]) == ("health", 503)
+
+
 # ---------------------------------------------------------------------------------------------
 # Failing: retried within the budget, then FAILED so that ECS rolls back
 
@@ -452,9 +470,10 @@ def test_request_without_the_matching_test_header_does_not_pass(
     (lambda d: d.update(maxAttempts="10"), "maxAttempts"),
     (lambda d: d.update(callbackDelaySeconds=True), "callbackDelaySeconds"),
     (lambda d: d.update(healthPath="health"), "healthPath"),
+    (lambda d: d.update(checkVersion="false"), "checkVersion"),
 ], ids=["no-baseUrl", "baseUrl-without-scheme", "no-expectedVersion", "empty-expectedVersion",
         "zero-maxAttempts", "string-maxAttempts", "bool-callbackDelaySeconds",
-        "relative-healthPath"])
+        "relative-healthPath", "string-checkVersion"])
 def test_bad_hook_details_fail_at_once(green_url: str, change: Callable[[dict[str, Any]], Any],
                                        named: str, caplog: pytest.LogCaptureFixture) -> None:
     details = hook_details(green_url)

@@ -5,7 +5,8 @@ listener rule, matched by a secret header, forwards to the green target group wh
 traffic still reaches blue. Each invocation is one attempt:
 
 * GET <baseUrl><healthPath> with the test header must answer 200, and
-* GET <baseUrl><versionPath> with the test header must report ``Version: <expectedVersion>``.
+* GET <baseUrl><versionPath> with the test header must report ``Version: <expectedVersion>``
+  (unless checkVersion is false, for an app that does not print its version).
 
 Both pass: SUCCEEDED, and ECS goes on to shift production traffic. A check fails while attempts
 remain: IN_PROGRESS with ``callBackDelay``, so ECS calls again once the new tasks have warmed up.
@@ -18,7 +19,7 @@ Configuration (stdlib only: the function is deployed as this one file, without d
   to the last byte. Checks also stop ANSWER_RESERVE_SECONDS before the function's own timeout, so
   every invocation answers ECS and logs its attempt.
 * hookDetails, set on the service's lifecycle hook, as an object or a JSON string: baseUrl,
-  expectedVersion, healthPath, versionPath, maxAttempts, callbackDelaySeconds. Each key's name,
+  expectedVersion, healthPath, checkVersion, versionPath, maxAttempts, callbackDelaySeconds. Each key's name,
   default and range is defined once below (the "hookDetails contract"); the stack builds the
   details from SmokeTestConfig and takes its config defaults and ranges from the same place.
 
@@ -113,9 +114,22 @@ class WholeNumberKey:
         return value
 
 
+@dataclass(frozen=True)
+class BooleanKey:
+    key: str
+    default: bool
+
+    def read(self, details: Mapping[str, Any]) -> bool:
+        value = details.get(self.key, self.default)
+        if not isinstance(value, bool):
+            raise ConfigError(f"hookDetails.{self.key} must be true or false, got {value!r}")
+        return value
+
+
 BASE_URL_KEY = "baseUrl"
 EXPECTED_VERSION_KEY = "expectedVersion"
 HEALTH_PATH = PathKey("healthPath", "/health")
+CHECK_VERSION = BooleanKey("checkVersion", default=True)
 VERSION_PATH = PathKey("versionPath", "/")
 MAX_ATTEMPTS = WholeNumberKey("maxAttempts", default=10, low=1, high=100)
 CALLBACK_DELAY_SECONDS = WholeNumberKey("callbackDelaySeconds", default=15, low=1, high=600)
@@ -129,6 +143,8 @@ class SmokeTestConfig:
     base_url: str
     expected_version: str
     health_path: str = HEALTH_PATH.default
+    check_version: bool = CHECK_VERSION.default
+    """False: the health check alone decides (for an app that does not print `Version: <version>`)."""
     version_path: str = VERSION_PATH.default
     max_attempts: int = MAX_ATTEMPTS.default
     callback_delay_seconds: int = CALLBACK_DELAY_SECONDS.default
@@ -137,7 +153,8 @@ class SmokeTestConfig:
     def hook_details(self) -> dict[str, Any]:
         """The configuration as the service's lifecycle hook passes it (parse_config reads it back)."""
         return {BASE_URL_KEY: self.base_url, EXPECTED_VERSION_KEY: self.expected_version,
-                HEALTH_PATH.key: self.health_path, VERSION_PATH.key: self.version_path,
+                HEALTH_PATH.key: self.health_path, CHECK_VERSION.key: self.check_version,
+                VERSION_PATH.key: self.version_path,
                 MAX_ATTEMPTS.key: self.max_attempts, CALLBACK_DELAY_SECONDS.key: self.callback_delay_seconds}
 
 
@@ -198,7 +215,7 @@ def handler(event: Mapping[str, Any], context: object = None) -> dict[str, Any]:
 
 def run_checks(config: SmokeTestConfig, settings: RequestSettings,
                invocation_deadline: float = math.inf) -> CheckFailure | None:
-    """Run the health check, then the version check; return the first failure, if any.
+    """Run the health check, then the version check (if on); return the first failure, if any.
 
     Each check must be answered within settings.timeout_seconds, and before invocation_deadline
     (time.monotonic()), whichever comes first.
@@ -212,6 +229,8 @@ def run_checks(config: SmokeTestConfig, settings: RequestSettings,
         return CheckFailure("health", health_url, status, error)
     if status != 200:
         return CheckFailure("health", health_url, status, f"expected HTTP 200, got {status}")
+    if not config.check_version:
+        return None
 
     version_url = config.base_url + config.version_path
     status, body, error = _get(version_url, settings, check_deadline())
@@ -333,6 +352,7 @@ def parse_config(details: Mapping[str, Any]) -> SmokeTestConfig:
         base_url=base_url.rstrip("/"),
         expected_version=expected_version,
         health_path=HEALTH_PATH.read(details),
+        check_version=CHECK_VERSION.read(details),
         version_path=VERSION_PATH.read(details),
         max_attempts=MAX_ATTEMPTS.read(details),
         callback_delay_seconds=CALLBACK_DELAY_SECONDS.read(details),
