@@ -254,10 +254,10 @@ def run_program(stack: str = "dev", *, previous_outputs: Mapping[str, Any] | Non
     return _run(program, stack=stack, config=config, region=region, previous_outputs=previous_outputs)
 
 
-def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:
-    """Registers one component on its own (no stack config)."""
+def run_component(build: Callable[[], object], region: str = "ap-northeast-1", stack: str = "test") -> ProgramRun:
+    """Registers one component on its own (no stack config but the region), in the stack named `stack`."""
 
     def program() -> None:
         build()
 
-    return _run(program, stack="test", config={"aws:region": region}, region=region)
+    return _run(program, stack=stack, config={"aws:region": region}, region=region)
