@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from functools import cache
 from typing import Any, get_args
 
+import grpc
 import pulumi
 import pytest
 import yaml
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components import rollout
 from config_reader import project_values
@@ -390,3 +394,21 @@ def _service_args(args: BlueGreenServiceArgs) -> Any:
 
 def _literal(text: str) -> str:
     return re.escape(text)
+
+
+def test_the_plugin_process_answers_get_schema_with_that_schema() -> None:
+    """What `pulumi package add` does first: run the plugin's entry point and ask for its schema."""
+    # From another directory, as the language host runs it: `python <plugin directory> <engine address>`.
+    plugin = subprocess.Popen([sys.executable, str(PROVIDER_DIR), "127.0.0.1:1"], cwd="/",
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert plugin.stdout is not None
+        port = plugin.stdout.readline().strip()
+        assert port.isdigit(), f"the plugin printed no port: {port!r} {plugin.stderr.read() if plugin.stderr else ''}"
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            response = provider_pb2_grpc.ResourceProviderStub(channel).GetSchema(
+                provider_pb2.GetSchemaRequest(version=0), timeout=30)
+        assert json.loads(response.schema) == schema()
+    finally:
+        plugin.terminate()
+        plugin.wait(timeout=10)
