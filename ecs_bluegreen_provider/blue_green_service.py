@@ -129,6 +129,8 @@ class BlueGreenServiceArgs(TypedDict):
     """MiB; a size Fargate allows with `cpu`. Default 512."""
     desired_count: NotRequired[int]
     """Tasks of the live revision. Default 1."""
+    desired_count_managed_by_autoscaling: NotRequired[bool]
+    """Application Auto Scaling sets the task count: `desiredCount` is sent at creation only. Default false."""
     health_check_grace_period_seconds: NotRequired[int]
     """How long ECS ignores failing target health checks of a new task. Default 30."""
     log_retention_days: NotRequired[int]
@@ -236,6 +238,7 @@ def _settings(read: Inputs) -> ServiceSettings:
         container_insights=read.flag("container_insights", False),
         read_only_root_filesystem=read.flag("read_only_root_filesystem", False),
         container_health_check=read.flag("container_health_check", False),
+        desired_count_managed_by_autoscaling=read.flag("desired_count_managed_by_autoscaling", False),
     )
 
 

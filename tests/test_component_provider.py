@@ -83,6 +83,7 @@ def test_required_inputs_are_the_wiring_the_service_cannot_guess() -> None:
     ("desiredCount", {"type": "integer", "plain": True}),
     ("bakeTimeMinutes", {"type": "integer", "plain": True}),
     ("assignPublicIp", {"type": "boolean", "plain": True}),
+    ("desiredCountManagedByAutoscaling", {"type": "boolean", "plain": True}),
     ("strategy", {"$ref": f"{TYPES}DeploymentStrategy", "plain": True}),
     ("linear", {"$ref": f"{TYPES}LinearArgs", "plain": True}),
     ("canary", {"$ref": f"{TYPES}CanaryArgs", "plain": True}),
@@ -330,6 +331,11 @@ def test_the_rollout_timeout_counts_the_hooks_budgets() -> None:
     service = run.one(SERVICE)
     assert service.custom_timeouts == {"create": "70m", "update": "70m"}  # 30 overhead + 40 + 0 bake
     assert service["deploymentConfiguration"]["lifecycleHooks"][0]["targetType"] == "PAUSE"
+
+
+def test_an_autoscaled_service_leaves_its_task_count_to_autoscaling() -> None:
+    run = run_component(lambda: BlueGreenService("svc", _minimal(desired_count_managed_by_autoscaling=True)))
+    assert run.one(SERVICE).ignore_changes == ["loadBalancers", "desiredCount"]
 
 
 def test_whole_numbers_arrive_as_floats_and_are_sent_as_integers() -> None:
