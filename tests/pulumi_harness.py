@@ -330,10 +330,10 @@ def run_program_at(program_dir: Path, stack: str, *, previous_outputs: Mapping[s
                 readable_stack_names=readable_stack_names, project=project_name(program_dir), subnets=subnets)
 
 
-def run_component(build: Callable[[], object], region: str = "ap-northeast-1") -> ProgramRun:
-    """Registers one component on its own (no stack config)."""
+def run_component(build: Callable[[], object], region: str = "ap-northeast-1", stack: str = "test") -> ProgramRun:
+    """Registers one component on its own (no stack config but the region), in the stack named `stack`."""
 
     def program() -> None:
         build()
 
-    return _run(program, stack="test", config={"aws:region": region}, region=region)
+    return _run(program, stack=stack, config={"aws:region": region}, region=region)

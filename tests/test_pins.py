@@ -54,3 +54,11 @@ def test_the_container_uses_the_tested_versions() -> None:
     locked = {**PROGRAM, **DEV}
     for name, version in container.items():
         assert locked.get(name) == version, f"app/requirements.txt has {name}=={version}, the lock {locked.get(name)}"
+
+
+def test_the_plugin_runs_with_the_programs_pins() -> None:
+    # pip resolves `-e .` against the directory it installs in, so the plugin's requirements cannot
+    # include requirements.txt; they repeat its pins instead.
+    plugin = PROJECT_DIR / "ecs_bluegreen_provider" / "requirements.txt"
+    assert pins(plugin) == PROGRAM
+    assert EDITABLE_LIBRARY not in plugin.read_text().splitlines()
