@@ -303,7 +303,8 @@ def _parse_autoscaling(raw: ConfigReader, desired_count: int) -> ScalingTargets 
     if not raw.feature("autoscaling", ("minCapacity", "maxCapacity", "cpuTargetPercent", "memoryTargetPercent")):
         return None
     minimum = raw.integer("autoscaling.minCapacity", desired_count, 1, 100)
-    maximum = raw.integer("autoscaling.maxCapacity", max(minimum, desired_count) * 3, minimum, 100)
+    # The default, three times the count, stops at the range's top: a default must not refuse a valid config.
+    maximum = raw.integer("autoscaling.maxCapacity", min(max(minimum, desired_count) * 3, 100), minimum, 100)
     if not minimum <= desired_count <= maximum:
         raise SettingsError("desiredCount", desired_count,
                             f"allowed: from autoscaling.minCapacity {minimum} to autoscaling.maxCapacity {maximum}")

@@ -193,6 +193,13 @@ def test_region_is_required() -> None:
         parse_settings("dev", None, {"appVersion": "v1"})
 
 
+def test_the_default_autoscaling_maximum_stays_within_its_range() -> None:
+    settings = parse(desiredCount=50, autoscaling={"enabled": True})
+    assert settings.autoscaling is not None and settings.autoscaling.max_capacity == 100
+    assert parse(desiredCount=2, autoscaling={"enabled": True}).autoscaling == \
+        parse(desiredCount=2, autoscaling={"enabled": True, "maxCapacity": 6}).autoscaling
+
+
 def test_a_vpc_of_its_own_cidr_needs_only_its_public_subnets_while_tasks_are_public() -> None:
     # The private subnets' defaults (10.0.11.0/24, ...) lie outside this VPC, but no private subnet is made.
     settings = parse(vpcCidr="10.1.0.0/16", publicSubnetCidrs=["10.1.1.0/24", "10.1.2.0/24"])
