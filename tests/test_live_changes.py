@@ -1,8 +1,8 @@
-"""What each config key does to a live stack, held to the README's table and to the program's own check.
+"""What each config key does to a live stack, held to the config table in docs/configuration.md and to the program's own check.
 
 For each key the whole program runs twice under mocks, before and after the change, and the difference
 is classified from the registrations alone, with a short table of the inputs that make the provider
-replace a resource. The class must be the README's; and the program itself, given the first run's
+replace a resource. The class must be the table's; and the program itself, given the first run's
 outputs as its previous outputs, must stop a plain `pulumi up` exactly where the table says
 `rewire` or `refused`, and let a rewire run through only for `rewire`.
 """
@@ -21,6 +21,8 @@ from settings import PROJECT_DIR, REWIRE_VARIABLE
 from tests.aws_types import AWS_PROVIDER, EGRESS, INGRESS, LISTENER, RULE, SERVICE, TARGET_GROUP, VPC
 from tests.pulumi_harness import EXISTING_VPC_ID, OTHER_VPC_ID, ProgramFailed, ProgramRun, Registered, run_program
 from tests.test_rollout_invariant import comparable
+
+CONFIGURATION_DOC = PROJECT_DIR / "docs" / "configuration.md"
 
 # Inputs whose change makes the provider replace the resource (ForceNew in terraform-provider-aws, which
 # pulumi-aws runs): internal/service/elbv2/target_group.go, listener_rule.go and listener.go;
@@ -148,9 +150,9 @@ CHANGES: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
 
 
 def documented_classes() -> dict[str, str]:
-    """The README config table's last column, key -> class."""
-    readme = (PROJECT_DIR / "README.md").read_text()
-    table = readme[readme.index("## Configuration"):readme.index("Outputs:")]
+    """The config table's last column (docs/configuration.md), key -> class."""
+    doc = CONFIGURATION_DOC.read_text()
+    table = doc[doc.index("## Configuration\n"):doc.index("Outputs:")]
     rows = re.findall(r"^\| `([A-Za-z0-9.:]+)` \|.*\| ([a-z ]+) \|$", table, flags=re.MULTILINE)
     return dict(rows)
 
@@ -240,12 +242,12 @@ def _cases() -> Iterable[Any]:
 
 def test_every_key_has_a_documented_class_and_a_change_that_shows_it() -> None:
     documented = documented_classes()
-    assert set(documented) == set(CHANGES), "README table rows vs the changes this test makes"
+    assert set(documented) == set(CHANGES), "config table rows vs the changes this test makes"
     assert set(documented.values()) <= set(CLASSES)
 
 
 @pytest.mark.parametrize(("key", "before", "after"), list(_cases()))
-def test_a_change_to_a_live_stack_is_what_the_readme_says(key: str, before: dict[str, Any], after: dict[str, Any],
+def test_a_change_to_a_live_stack_is_what_the_config_reference_says(key: str, before: dict[str, Any], after: dict[str, Any],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     expected = documented_classes()[key]
     old = _first_run(before)
@@ -407,6 +409,6 @@ def test_the_aws_facts_a_port_change_rests_on_are_in_the_pinned_api_models() -> 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_ctrl_c_is_left_to_ecs_not_to_sigint_rollback(stack: str) -> None:
-    # README, "Ctrl-C during pulumi up": the bridge ignores the engine's cancel, so the provider's
+    # docs/configuration.md, "Ctrl-C during pulumi up": the bridge ignores the engine's cancel, so the provider's
     # rollback-on-cancel could only fire in a race, and it was reported rolling back healthy deployments.
     assert "sigintRollback" not in run_program(stack).one(SERVICE).inputs

@@ -19,6 +19,7 @@ from tests.test_ops_status import status_of_paused_deployment
 
 FLAGS = ["--cluster", CLUSTER, "--service", SERVICE, "--region", REGION]
 REPO = Path(__file__).resolve().parent.parent
+OPERATIONS_DOC = REPO / "docs" / "operations.md"
 
 
 @pytest.mark.parametrize("argv", [
@@ -103,14 +104,14 @@ def every_variable() -> set[str]:
             for name in re.findall(r"\b(?:BG|AWS)_[A-Z_]+\b", path.read_text())}
 
 
-def readme_section() -> str:
-    readme = (REPO / "README.md").read_text()
-    start = readme.index("## Operating a rollout: `python -m ops`")
-    return readme[start:readme.index("\n## ", start)]
+def operations_section() -> str:
+    doc = OPERATIONS_DOC.read_text()
+    start = doc.index("## Operating a rollout: `python -m ops`")
+    return doc[start:doc.index("\n## ", start)]
 
 
-def test_the_readme_names_every_flag_and_environment_variable() -> None:
-    section = readme_section()
+def test_the_operations_doc_names_every_flag_and_environment_variable() -> None:
+    section = operations_section()
     assert {"--prod-rule-arn", "--url", "--header", "--stack"} <= every_flag()
     assert [flag for flag in sorted(every_flag()) if flag not in section] == []
     assert {"BG_PROD_RULE_ARN", "BG_TEST_TRAFFIC_HEADER_VALUE", "BG_CLUSTER"} <= every_variable()

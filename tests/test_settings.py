@@ -16,6 +16,8 @@ from ecs_bluegreen.rollout import Linear
 from settings import PROJECT_DIR, SettingsError, StackSettings, parse_settings, settings_for_stack_file
 from tests.pulumi_harness import EXISTING_VPC_ID, ProgramFailed, run_program
 
+CONFIGURATION_DOC = PROJECT_DIR / "docs" / "configuration.md"
+
 
 # An existing VPC's subnets (tests/pulumi_harness.py's table): public ones for the ALB, private for the tasks.
 ALB_SUBNETS = ["subnet-0a00000000000000a", "subnet-0c00000000000000c"]
@@ -372,18 +374,18 @@ def test_prod_stack_file_is_the_production_profile() -> None:
     assert settings.tags == {"project": "ecs-bluegreen", "stack": "prod", "owner": "platform-team"}
 
 
-def test_the_readme_documents_exactly_the_keys_the_program_reads() -> None:
+def test_the_config_reference_documents_exactly_the_keys_the_program_reads() -> None:
     # The unknown-key error lists every key the settings read; with autoscaling on, that is all of them.
     with pytest.raises(SettingsError) as error:
         parse(autoscaling={"enabled": True}, zzzUnknown=1)
     known = set(error.value.allowed.split("known keys: ", 1)[1].split(", "))
-    readme = (PROJECT_DIR / "README.md").read_text()
-    table = readme[readme.index("## Configuration"):readme.index("Outputs:")]
+    doc = CONFIGURATION_DOC.read_text()
+    table = doc[doc.index("## Configuration\n"):doc.index("Outputs:")]
     documented = set(re.findall(r"^\| `([A-Za-z0-9.]+)` \|", table, flags=re.MULTILINE))
     assert known == documented
 
 
-# Settings a key only applies with (README: "only with ..."), so its row can be checked on its own.
+# Settings a key only applies with (the config table: "only with ..."), so its row can be checked on its own.
 ROW_CONTEXT: dict[str, dict[str, object]] = {
     "linear.": {"deploymentStrategy": "LINEAR"}, "canary.": {"deploymentStrategy": "CANARY"},
     "autoscaling.": {"autoscaling": {"enabled": True}}, "rollbackAlarms.": {"rollbackAlarms": {"enabled": True}},
@@ -396,9 +398,9 @@ ROW_CONTEXT: dict[str, dict[str, object]] = {
 
 
 def config_table() -> list[tuple[str, str, str]]:
-    """(key, default cell, allowed cell) for each row of the README's config table."""
-    readme = (PROJECT_DIR / "README.md").read_text()
-    table = readme[readme.index("## Configuration"):readme.index("Outputs:")]
+    """(key, default cell, allowed cell) for each row of the config table in docs/configuration.md."""
+    doc = CONFIGURATION_DOC.read_text()
+    table = doc[doc.index("## Configuration\n"):doc.index("Outputs:")]
     return re.findall(r"^\| `([A-Za-z0-9.]+)` \| ([^|]+) \| ([^|]+) \|", table, flags=re.MULTILINE)
 
 
