@@ -270,8 +270,8 @@ class EcsBlueGreenService(pulumi.ComponentResource):
             # A blue/green deployment may end with ECS calling the other target group primary (the
             # mechanism behind terraform-provider-aws #45678). Sending this program's orientation back
             # would register the next revision's tasks beside the live ones, in the live group: no
-            # test, no bake, no instant rollback. Rewiring on purpose: README, "Changing the load
-            # balancer wiring of a live stack".
+            # test, no bake, no instant rollback. Rewiring on purpose: docs/configuration.md,
+            # "Changing a live stack (day two)".
             owned.append("loadBalancers")
         if settings.desired_count_managed_by_autoscaling:
             owned.append("desiredCount")

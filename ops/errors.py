@@ -11,7 +11,7 @@ from botocore.exceptions import (
 
 
 class ExitCode(IntEnum):
-    """Each member carries its meaning, so `--help` and the README never hold a second copy."""
+    """Each member carries its meaning, so `--help` and docs/operations.md never hold a second copy."""
 
     meaning: str
 

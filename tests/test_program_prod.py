@@ -59,7 +59,7 @@ def test_https_listener_carries_the_rules_and_http_redirects_to_it(prod: Program
     for rule in forward_rules:
         assert rule["listenerArn"] == https.state["arn"], f"{rule.name} must be on the HTTPS listener"
     # Plain HTTP is redirected by a rule ahead of everything, created once the production rule exists
-    # (README, "Changing a live stack": turning HTTPS on takes HTTP clients off the old rules at once).
+    # (docs/configuration.md, "Changing a live stack": turning HTTPS on takes HTTP clients off the old rules at once).
     redirect = prod.one(RULE, "http-redirect")
     assert redirect["listenerArn"] == listeners[80].state["arn"]
     assert redirect["priority"] < min(rule["priority"] for rule in forward_rules)
