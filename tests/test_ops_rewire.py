@@ -129,15 +129,21 @@ def test_rewire_stops_if_clearing_the_hooks_started_a_deployment(fake_pulumi: Pa
     assert not fake_pulumi.exists(), "pulumi up must not run"
 
 
+def expect_hooks_cleared_then_read_after_a_failed_up(aws: Aws, monkeypatch: pytest.MonkeyPatch,
+                                                      hooks_then: list[dict[str, object]]) -> None:
+    """rewire clears both hooks, `pulumi up` fails, and the service then has `hooks_then`."""
+    monkeypatch.setenv("FAKE_EXIT", "1")
+    aws.expect_service(deploymentConfiguration=CONFIGURATION)
+    aws.expect_deployment(ENDED)
+    expect_hooks_cleared(aws)
+    aws.expect_service()
+    aws.expect_service(deploymentConfiguration={**CONFIGURATION, "lifecycleHooks": hooks_then})
+
+
 def test_hooks_the_failed_update_did_not_reach_are_put_back(fake_pulumi: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Declined at Pulumi's prompt, refused by the program, interrupted: the service keeps its safety nets.
-    monkeypatch.setenv("FAKE_EXIT", "1")
     with stubbed_aws() as aws:
-        aws.expect_service(deploymentConfiguration=CONFIGURATION)
-        aws.expect_deployment(ENDED)
-        expect_hooks_cleared(aws)
-        aws.expect_service()
-        aws.expect_service(deploymentConfiguration={**CONFIGURATION, "lifecycleHooks": []})
+        expect_hooks_cleared_then_read_after_a_failed_up(aws, monkeypatch, hooks_then=[])
         aws.ecs_stub.add_response("update_service", {"service": service()["services"][0]}, {
             "cluster": CLUSTER, "service": SERVICE, "deploymentConfiguration": CONFIGURATION})
         result = run(aws, "rewire")
@@ -149,13 +155,8 @@ def test_hooks_the_failed_update_did_not_reach_are_put_back(fake_pulumi: Path, m
 
 def test_hooks_the_failed_update_did_send_are_left_alone(fake_pulumi: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The update reached the service (its rollout failed after): the stack's own hooks are there.
-    monkeypatch.setenv("FAKE_EXIT", "1")
     with stubbed_aws() as aws:
-        aws.expect_service(deploymentConfiguration=CONFIGURATION)
-        aws.expect_deployment(ENDED)
-        expect_hooks_cleared(aws)
-        aws.expect_service()
-        aws.expect_service(deploymentConfiguration={**CONFIGURATION, "lifecycleHooks": [PAUSE_HOOK]})
+        expect_hooks_cleared_then_read_after_a_failed_up(aws, monkeypatch, hooks_then=[PAUSE_HOOK])
         result = run(aws, "rewire")
 
     assert result.code == 1
