@@ -19,19 +19,23 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from ecs_bluegreen import rollout
+from ecs_bluegreen.blue_green_targets import BlueGreenTargets as LibraryTargets
+from ecs_bluegreen.blue_green_targets import BlueGreenTargetsArgs as LibraryTargetsArgs
 from config_reader import project_values
 from ecs_bluegreen_provider import (
-    COMPONENTS, PACKAGE_NAME, PACKAGE_VERSION, BlueGreenService, BlueGreenServiceArgs, ComponentInputError,
-    LifecycleHookArgs,
+    COMPONENTS, PACKAGE_NAME, PACKAGE_VERSION, BlueGreenService, BlueGreenServiceArgs, BlueGreenTargets,
+    BlueGreenTargetsArgs, ComponentInputError, LifecycleHookArgs,
 )
 from ecs_bluegreen_provider.blue_green_service import service_args
+from ecs_bluegreen_provider.blue_green_targets import targets_args
 from settings import PROJECT_DIR, PROJECT_NAME, STRATEGIES, StackSettings, parse_settings
-from tests.aws_types import SERVICE, TASK_DEFINITION
+from tests.aws_types import RANDOM_PASSWORD, RULE, SERVICE, TARGET_GROUP, TASK_DEFINITION
 from tests.pulumi_harness import ProgramRun, run_component, run_program, stack_config
 
 PROVIDER_DIR = PROJECT_DIR / "ecs_bluegreen_provider"
 YAML_EXAMPLE = PROJECT_DIR / "examples" / "yaml" / "Pulumi.yaml"
 SERVICE_TOKEN = f"{PACKAGE_NAME}:index:BlueGreenService"
+TARGETS_TOKEN = f"{PACKAGE_NAME}:index:BlueGreenTargets"
 TYPES = f"#/types/{PACKAGE_NAME}:index:"
 
 
@@ -51,14 +55,18 @@ def service_schema() -> dict[str, Any]:
     return schema()["resources"][SERVICE_TOKEN]
 
 
+def targets_schema() -> dict[str, Any]:
+    return schema()["resources"][TARGETS_TOKEN]
+
+
 # --- the schema --------------------------------------------------------------------------------------
 
 
-def test_the_package_serves_blue_green_service_under_its_name() -> None:
+def test_the_package_serves_blue_green_service_and_blue_green_targets_under_its_name() -> None:
     document = schema()
     assert document["name"] == PACKAGE_NAME == PROJECT_NAME
-    assert set(document["resources"]) == {SERVICE_TOKEN}
-    assert document["resources"][SERVICE_TOKEN]["isComponent"] is True
+    assert set(document["resources"]) == {SERVICE_TOKEN, TARGETS_TOKEN}
+    assert all(document["resources"][token]["isComponent"] is True for token in (SERVICE_TOKEN, TARGETS_TOKEN))
 
 
 def test_required_inputs_are_the_wiring_the_service_cannot_guess() -> None:
@@ -103,6 +111,41 @@ def test_outputs_are_the_service_identifiers_and_the_rollout_timeout() -> None:
         "rolloutTimeoutMinutes": {"type": "integer"}}
 
 
+def test_blue_green_targets_needs_only_the_vpc_and_the_listener() -> None:
+    assert set(targets_schema()["requiredInputs"]) == {"vpcId", "listenerArn"}
+
+
+def test_blue_green_targets_inputs_have_their_types() -> None:
+    plain_strings = {"type": "array", "plain": True, "items": {"type": "string", "plain": True}}
+    inputs = targets_schema()["inputProperties"]
+    assert {name: _shape(prop) for name, prop in inputs.items()} == {
+        "vpcId": {"type": "string"}, "listenerArn": {"type": "string"},
+        # They decide the target groups' and rules' settings and are checked while the component is built.
+        "containerPort": {"type": "integer", "plain": True},
+        "healthCheckPath": {"type": "string", "plain": True},
+        "testTrafficHeaderName": {"type": "string", "plain": True},
+        "productionRulePriority": {"type": "integer", "plain": True},
+        "testRulePriority": {"type": "integer", "plain": True},
+        "productionPathPatterns": plain_strings,
+        "hostHeaders": plain_strings,
+        "deregistrationDelaySeconds": {"type": "integer", "plain": True},
+    }
+    assert all(prop["description"] for prop in inputs.values())
+
+
+def test_blue_green_targets_outputs_are_the_services_traffic_inputs_and_the_test_header() -> None:
+    outputs = targets_schema()["properties"]
+    names = ("blueTargetGroupArn", "greenTargetGroupArn", "blueTargetGroupArnSuffix", "greenTargetGroupArnSuffix",
+             "productionListenerRuleArn", "testListenerRuleArn", "testTrafficHeaderName", "testTrafficHeaderValue")
+    assert {name: _shape(prop) for name, prop in outputs.items()} == {name: {"type": "string"} for name in names}
+    # The test rule and its header exist only with testTrafficHeaderName.
+    assert set(targets_schema()["required"]) == set(names[:5])
+    # The analyzer has no way to mark an output secret in the schema (there is no `secret` in
+    # pulumi/provider/experimental); the value itself is a secret Output (tested under the host below).
+    assert "secret" in outputs["testTrafficHeaderValue"]["description"]
+    assert "secret" not in json.dumps({name: _shape(prop) for name, prop in outputs.items()})
+
+
 def test_lifecycle_hooks_are_a_lambda_or_a_pause_with_a_stage_and_a_budget() -> None:
     hook = schema()["types"][f"{PACKAGE_NAME}:index:LifecycleHookArgs"]
     assert set(hook["required"]) == {"stage", "budgetMinutes"}
@@ -128,6 +171,7 @@ def test_enums_are_exactly_what_the_rollout_accepts(enum: str, values: tuple[str
 
 
 def test_internal_settings_types_stay_out_of_the_schema() -> None:
+    # BlueGreenTargets' inputs are flat (no object types of its own).
     assert set(schema()["types"]) == {f"{PACKAGE_NAME}:index:{name}" for name in (
         "DeploymentStrategy", "LinearArgs", "CanaryArgs", "LifecycleHookArgs", "LifecycleStage", "TimeoutAction")}
     assert not any(word in _schema_text() for word in ("ServiceSettings", "Rollout\"", "LoadBalancerSettings"))
@@ -418,3 +462,103 @@ def test_the_plugin_process_answers_get_schema_with_that_schema() -> None:
     finally:
         plugin.terminate()
         plugin.wait(timeout=10)
+
+
+# --- BlueGreenTargets: the library's target groups and rules, from flat inputs ---------------------------
+
+LISTENER_ARN = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/shared/0123/4567"
+
+
+def _targets(**overrides: Any) -> BlueGreenTargetsArgs:
+    return {"vpc_id": "vpc-1", "listener_arn": LISTENER_ARN, **overrides}  # type: ignore[typeddict-item]
+
+
+def _registered(run: ProgramRun) -> list[tuple[str, str, str, list[str], set[str]]]:
+    """What reaches AWS (and the test header's secret), by type and name."""
+    return sorted((r.type, r.name, json.dumps(r.inputs, sort_keys=True), r.ignore_changes, r.secret_inputs)
+                  for r in run.resources if r.type in (TARGET_GROUP, RULE, RANDOM_PASSWORD))
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [
+    ({}, {"container_port": 8080}),
+    ({"containerPort": 9090.0, "healthCheckPath": "/ready", "testTrafficHeaderName": "X-Canary",
+      "productionRulePriority": 300.0, "testRulePriority": 20.0, "deregistrationDelaySeconds": 5.0},
+     {"container_port": 9090, "health_check_path": "/ready", "test_traffic_header_name": "X-Canary",
+      "production_rule_priority": 300, "test_rule_priority": 20, "deregistration_delay_seconds": 5}),
+])
+def test_blue_green_targets_registers_what_the_librarys_registers(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+    # Through the host's own path: schema names, whole numbers as floats (map_inputs), then the constructor.
+    provider = ComponentProvider(COMPONENTS, PACKAGE_NAME, version=PACKAGE_VERSION)
+    inputs = {"vpcId": "vpc-1", "listenerArn": LISTENER_ARN, **ours}
+    served = run_component(lambda: provider.construct("app", TARGETS_TOKEN, inputs))
+    library = run_component(lambda: LibraryTargets("app", LibraryTargetsArgs(
+        vpc_id="vpc-1", listener_arn=LISTENER_ARN, **theirs)))
+    assert _registered(served) == _registered(library)
+    assert len(served.of_type(TARGET_GROUP)) == 2
+    assert len(served.of_type(RULE)) == (2 if "test_traffic_header_name" in theirs else 1)
+    assert served.resources[0].type == TARGETS_TOKEN
+
+
+def test_blue_green_targets_rules_are_on_the_given_listener_and_leave_the_weights_to_ecs() -> None:
+    run = run_component(lambda: BlueGreenTargets("app", _targets(
+        test_traffic_header_name="X-Canary", production_path_patterns=["/api/*", "/health"],
+        host_headers=["app.example.com"])))
+    for rule in run.of_type(RULE):
+        assert rule["listenerArn"] == LISTENER_ARN
+        assert rule.ignore_changes == ["actions"]
+    production, test = run.one(RULE, "production-rule"), run.one(RULE, "test-rule")
+    assert production["conditions"] == [{"pathPattern": {"values": ["/api/*", "/health"]}},
+                                        {"hostHeader": {"values": ["app.example.com"]}}]
+    assert production["priority"] == 100 and test["priority"] == 10
+    assert test["conditions"][0]["httpHeader"]["httpHeaderName"] == "X-Canary"
+
+
+def test_blue_green_targets_production_rule_matches_every_path_by_default() -> None:
+    run = run_component(lambda: BlueGreenTargets("app", _targets()))
+    assert run.one(RULE, "production-rule")["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    assert not [r for r in run.of_type(RULE) if "test-rule" in r.name]
+
+
+def test_blue_green_targets_outputs_wire_blue_green_service_and_the_header_value_stays_secret() -> None:
+    provider = ComponentProvider(COMPONENTS, PACKAGE_NAME, version=PACKAGE_VERSION)
+    state: dict[str, Any] = {}
+
+    def build() -> None:
+        result = provider.construct("app", TARGETS_TOKEN, {"vpcId": "vpc-1", "listenerArn": LISTENER_ARN,
+                                                           "testTrafficHeaderName": "X-Canary"})
+        state.update(result.state)
+        value = pulumi.Output.from_input(result.state["testTrafficHeaderValue"])
+        pulumi.export("valueIsSecret", pulumi.Output.from_input(value.is_secret()))
+        pulumi.export("state", pulumi.Output.from_input(result.state))
+
+    run = run_component(build)
+    assert run.outputs["valueIsSecret"] is True
+    outputs = run.outputs["state"]
+    groups = {color: run.one(TARGET_GROUP, f"app-{color}").state for color in ("blue", "green")}
+    assert outputs == {
+        "blueTargetGroupArn": groups["blue"]["arn"], "greenTargetGroupArn": groups["green"]["arn"],
+        "blueTargetGroupArnSuffix": groups["blue"]["arnSuffix"],
+        "greenTargetGroupArnSuffix": groups["green"]["arnSuffix"],
+        "productionListenerRuleArn": run.one(RULE, "production-rule").state["arn"],
+        "testListenerRuleArn": run.one(RULE, "test-rule").state["arn"],
+        "testTrafficHeaderName": "X-Canary", "testTrafficHeaderValue": run.one(RANDOM_PASSWORD).state["result"]}
+    assert set(state) == set(targets_schema()["properties"])
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"test_rule_priority": 100}, "BlueGreenTargets input 'testRulePriority': 100 is not allowed; rule priorities "
+                                  "test 100 < production 100 must both be in 1-50000"),
+    ({"production_rule_priority": 50001}, "input 'productionRulePriority': 50001 is not allowed; rule priorities"),
+    ({"test_traffic_header_name": "X Canary"}, "input 'testTrafficHeaderName': 'X Canary' is not allowed; "
+                                               "test_traffic_header_name 'X Canary' is not a header name"),
+    ({"container_port": 80}, "input 'containerPort': 80 is not allowed; container_port 80 is not in 1024-65535"),
+    ({"health_check_path": "health"}, "input 'healthCheckPath': 'health' is not allowed; health_check_path"),
+    ({"deregistration_delay_seconds": 3601}, "input 'deregistrationDelaySeconds': 3601 is not allowed;"),
+    ({"host_headers": []}, "input 'hostHeaders': [] is not allowed; a non-empty list of non-empty strings"),
+    ({"production_path_patterns": "/*"}, "input 'productionPathPatterns': '/*' is not allowed; a non-empty list"),
+    ({"test_rule_priority": pulumi.Output.from_input(5)}, "input 'testRulePriority': '<output>' is not allowed"),
+])
+def test_blue_green_targets_refuses_a_bad_input_by_its_name(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ComponentInputError, match=_literal(message)) as refused:
+        targets_args(_targets(**overrides))
+    assert "\n" not in str(refused.value)
