@@ -226,6 +226,22 @@ def test_the_yaml_example_sets_only_inputs_the_schema_has_with_their_types() -> 
             _check_value(f"{name}.{key}", definition["inputProperties"][key], value, config, resources)
 
 
+def test_the_yaml_example_wires_the_service_to_the_targets_it_creates() -> None:
+    """A YAML user needs only a VPC, subnets, a security group, a listener and an image: no target group or
+    rule of their own."""
+    example = _yaml_example()
+    resources = example["resources"]
+    (targets, target_props), = [(name, r["properties"]) for name, r in resources.items() if r["type"] == TARGETS_TOKEN]
+    service = next(r["properties"] for r in resources.values() if r["type"] == SERVICE_TOKEN)
+    for name in ("blueTargetGroupArn", "greenTargetGroupArn", "productionListenerRuleArn", "testListenerRuleArn"):
+        assert service[name] == f"${{{targets}.{name}}}"
+    assert set(example["config"]) == {"image", "appVersion", "subnetIds", "securityGroupId", "vpcId", "listenerArn"}
+    # Its values pass the component's own checks, mapped as the host maps them (config references stand in).
+    provider = ComponentProvider(COMPONENTS, PACKAGE_NAME, version=PACKAGE_VERSION)
+    read = provider.map_inputs(target_props, provider._component_defs["BlueGreenTargets"])
+    assert targets_args(read).test_traffic_header_name == "X-Canary"  # type: ignore[arg-type]
+
+
 def _check_value(path: str, prop: dict[str, Any], value: Any, config: set[str], resources: dict[str, Any]) -> None:
     if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
         _check_reference(path, prop, value[2:-1], config, resources)
