@@ -519,9 +519,17 @@ def load_settings() -> StackSettings:
         return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
     config = all_config()
+    # The project's name, not PROJECT_NAME: `pulumi new` lets a user name the project, and the keys it
+    # sets then carry that name. The stack files it copies still say ecs-bluegreen: keys left so would
+    # be read by no one, and prod would deploy with dev's defaults.
+    project = pulumi.get_project()
+    foreign = sorted(key for key in config if project != PROJECT_NAME and key.startswith(f"{PROJECT_NAME}:"))
+    if foreign:
+        raise SettingsError(foreign[0], config[foreign[0]],
+                            f"this project is named '{project}', so its keys are '{project}:<key>': rename every "
+                            f"'{PROJECT_NAME}:' key of the stack's config file to '{project}:'")
     return parse_settings(pulumi.get_stack(), as_optional_text(config.get("aws:region")),
-                          # The project's name, not PROJECT_NAME: `pulumi new` lets a user name the project.
-                          project_values(config, pulumi.get_project()), rewire_primary=os.environ.get(REWIRE_VARIABLE))
+                          project_values(config, project), rewire_primary=os.environ.get(REWIRE_VARIABLE))
 
 
 def settings_for_stack_file(stack: str, app_version: str | None = None) -> StackSettings:
