@@ -10,4 +10,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # on the CPU. Handed out first, they overlap the other files' CPU work instead of trailing it
     # (about a quarter off the suite's wall time on two cores). The sort is stable: each file's
     # tests keep their order, and a file stays in one piece for --dist loadfile.
-    items.sort(key=lambda item: 0 if item.get_closest_marker("waits") else 1)
+    # Then the files that keep a core busy longest (`cpu_heavy`), so that none of them is the last to start.
+    items.sort(key=lambda item: 0 if item.get_closest_marker("waits") else 1 if item.get_closest_marker("cpu_heavy")
+               else 2)

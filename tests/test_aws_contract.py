@@ -60,6 +60,8 @@ from tests.aws_types import (
 )
 from tests.pulumi_harness import EXISTING_VPC_ID, ProgramRun, Registered, run_program
 
+pytestmark = pytest.mark.cpu_heavy
+
 STACKS = sorted(path.name.split(".")[1] for path in PROJECT_DIR.glob("Pulumi.*.yaml"))
 
 # Each variant turns features on over the seed's stack (dev), so a resource only they register is checked.

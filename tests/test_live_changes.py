@@ -22,6 +22,8 @@ from tests.aws_types import AWS_PROVIDER, EGRESS, INGRESS, LISTENER, RULE, SERVI
 from tests.pulumi_harness import EXISTING_VPC_ID, OTHER_VPC_ID, ProgramFailed, ProgramRun, Registered, run_program
 from tests.test_rollout_invariant import comparable
 
+pytestmark = pytest.mark.cpu_heavy
+
 CONFIGURATION_DOC = PROJECT_DIR / "docs" / "configuration.md"
 
 # Inputs whose change makes the provider replace the resource (ForceNew in terraform-provider-aws, which
