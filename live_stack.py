@@ -157,9 +157,9 @@ class LiveUpdate:
     @property
     def leaving_https_domain(self) -> str | None:
         """When this update turns HTTPS off on a live stack: the domain it served."""
-        if self.previous is None or self.previous.rules_listener == self.wiring.rules_listener:
+        if self.previous is None or self.wiring.https_domain:
             return None
-        return self.previous.https_domain or None if self.wiring.rules_listener == "HTTP:80" else None
+        return self.previous.https_domain or None
 
 
 def check_update(settings: StackSettings, outputs: Mapping[str, Any]) -> LiveUpdate:
